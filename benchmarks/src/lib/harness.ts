@@ -1,0 +1,138 @@
+/**
+ * Shared benchmark harness: tool checks that name the apt package, CPU pinning with taskset,
+ * RSS of a process tree, port waits, result tables (ratios to a reference peer) and JSON output.
+ * Installs nothing: a missing tool is reported with the package that provides it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export class MissingToolError extends Error {
+  readonly code = 'BENCH_ERR_MISSING_TOOL';
+  constructor(readonly tools: readonly { command: string; aptPackage: string }[]) {
+    super(`missing tools: ${tools.map((t) => t.command).join(', ')}; install with: apt-get install ${[...new Set(tools.map((t) => t.aptPackage))].join(' ')}`);
+    this.name = 'MissingToolError';
+  }
+}
+
+export function hasCommand(command: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1" >/dev/null 2>&1', 'sh', command]).status === 0;
+}
+
+/** Throw one MissingToolError naming every absent tool and its Debian package. */
+export function requireTools(tools: readonly { command: string; aptPackage: string }[]): void {
+  const missing = tools.filter((t) => !hasCommand(t.command));
+  if (missing.length) throw new MissingToolError(missing);
+}
+
+/** CPU layout: the server gets one core, the load generator another (when there are two). */
+export function cores(): { server: number; load: number } {
+  const n = availableParallelism();
+  return n >= 2 ? { server: 0, load: 1 } : { server: 0, load: 0 };
+}
+
+/** Spawn a command pinned to one CPU with taskset. */
+export function spawnPinned(cpu: number, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  return spawn('taskset', ['-c', String(cpu), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+/** Run a pinned command to completion and capture stdout/stderr. */
+export async function runPinned(cpu: number, command: string, args: readonly string[], options: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnPinned(cpu, command, args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { code, stdout, stderr };
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Resident set size in bytes of a process and all its descendants (VmRSS from /proc). */
+export function rssBytes(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop() as number;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m?.[1]) total += Number(m[1]) * 1024;
+    } catch {
+      continue;
+    }
+    stack.push(...childrenOf(p));
+  }
+  return total;
+}
+
+/** Wait until a TCP port accepts connections. */
+export async function waitForTcp(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, host);
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Stop a child process (SIGTERM, then SIGKILL) and wait for it. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Render rows as an aligned text table (markdown-compatible). */
+export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(cells[0] ?? []), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Format a ratio as e.g. `1.03x`. */
+export function ratio(value: number, reference: number): string {
+  return reference > 0 && Number.isFinite(value) ? `${(value / reference).toFixed(2)}x` : 'n/a';
+}
+
+/** benchmarks/ (works from src/ under tsx and from dist/). */
+export const BENCH_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Write results JSON to benchmarks/results/<name>-<timestamp>.json and return the path. */
+export function writeResults(name: string, data: unknown): string {
+  const dir = join(BENCH_ROOT, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  return file;
+}

@@ -1,0 +1,27 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { median, MissingToolError, ratio, requireTools, rssBytes, table } from '../src/lib/harness.js';
+
+t.test('requireTools names every missing tool and its apt package', async (t) => {
+  t.doesNotThrow(() => requireTools([{ command: 'sh', aptPackage: 'dash' }]));
+  const err = t.throws(() => requireTools([{ command: 'no-such-wrk', aptPackage: 'wrk' }, { command: 'no-such-dig', aptPackage: 'bind9-dnsutils' }]));
+  t.ok(err instanceof MissingToolError);
+  t.match((err as Error).message, 'apt-get install wrk bind9-dnsutils');
+});
+
+t.test('median, ratio, table', async (t) => {
+  t.equal(median([3, 1, 2]), 2);
+  t.equal(median([4, 1, 2, 3]), 2.5);
+  t.equal(ratio(150, 100), '1.50x');
+  t.equal(ratio(1, 0), 'n/a');
+  t.equal(table(['a', 'bb'], [['x', 1]]), '| a | bb |\n| - | -- |\n| x | 1  |');
+});
+
+t.test('rssBytes sums a process tree', async (t) => {
+  const child = spawn('sh', ['-c', 'sleep 5 & sleep 5; wait'], { stdio: 'ignore' });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  await new Promise((r) => setTimeout(r, 200));
+  const rss = rssBytes(child.pid as number);
+  t.ok(rss > 100_000, `rss ${rss}`);
+  t.equal(rssBytes(2 ** 30), 0);
+});

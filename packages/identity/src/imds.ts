@@ -1,0 +1,165 @@
+import { request } from 'node:http';
+import {
+  InvalidOptionError,
+  MetadataError,
+  MetadataRequestError,
+  MetadataTimeoutError,
+  MetadataUnauthorizedError,
+} from './errors.js';
+
+/** The link-local IMDS address. Only ever used on a host that is EC2 or when asked. */
+export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
+
+export interface ImdsClientOptions {
+  /** Base URL of the metadata service. @default env AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254 */
+  endpoint?: string;
+  /** Per-attempt timeout for each HTTP exchange, in milliseconds. @default 1000 */
+  timeoutMs?: number;
+  /** TTL asked for the IMDSv2 session token, in seconds (1..21600). @default 60 */
+  tokenTtlSeconds?: number;
+  /** Environment to read AWS_EC2_METADATA_SERVICE_ENDPOINT from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const IMDS_DEFAULTS = Object.freeze({
+  timeoutMs: 1000, // ms per attempt; one retry, so a dead service costs about 2 s at most
+  tokenTtlSeconds: 60, // s: identity is read once at start
+  maxBodyBytes: 64 * 1024, // bytes: metadata values are short; anything bigger is garbage
+});
+
+interface Reply { status: number; body: string }
+
+class AttemptTimeout extends Error {}
+
+/**
+ * A minimal IMDSv2 client: PUT /latest/api/token with a TTL, then GETs with the token.
+ * Never falls back to IMDSv1. Each exchange has a timeout and one retry; a GET answered 401
+ * (token expired or revoked) fetches a new token once.
+ */
+export class ImdsClient {
+  readonly endpoint: URL;
+  readonly timeoutMs: number;
+  readonly tokenTtlSeconds: number;
+  #token: string | undefined;
+
+  constructor(options: ImdsClientOptions = {}) {
+    const env = options.env ?? process.env;
+    const raw = options.endpoint ?? (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_IMDS_ENDPOINT);
+    const label = options.endpoint !== undefined ? 'imds.endpoint' : 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new InvalidOptionError(label, `${JSON.stringify(raw)} is not a URL`);
+    }
+    if (url.protocol !== 'http:') throw new InvalidOptionError(label, `must be an http:// URL, got ${url.protocol}`);
+    this.endpoint = url;
+    const { timeoutMs = IMDS_DEFAULTS.timeoutMs, tokenTtlSeconds = IMDS_DEFAULTS.tokenTtlSeconds } = options;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      throw new InvalidOptionError('imds.timeoutMs', 'must be an integer from 1 to 60000');
+    }
+    if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds < 1 || tokenTtlSeconds > 21600) {
+      throw new InvalidOptionError('imds.tokenTtlSeconds', 'must be an integer from 1 to 21600');
+    }
+    this.timeoutMs = timeoutMs;
+    this.tokenTtlSeconds = tokenTtlSeconds;
+  }
+
+  /** GET /latest/meta-data/<path>. Resolves undefined on 404 (an absent optional field). */
+  async get(path: string): Promise<string | undefined> {
+    const full = `/latest/meta-data/${path}`;
+    let token = this.#token ?? (await this.#fetchToken(full));
+    let reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
+    if (reply.status === 401) {
+      this.#token = undefined;
+      token = await this.#fetchToken(full);
+      reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
+      if (reply.status === 401) throw new MetadataUnauthorizedError(full, 401);
+    }
+    if (reply.status === 404) return undefined;
+    if (reply.status !== 200) throw new MetadataRequestError(full, reply.status, `unexpected HTTP ${reply.status}`);
+    return reply.body;
+  }
+
+  async #fetchToken(forPath: string): Promise<string> {
+    const path = '/latest/api/token';
+    const reply = await this.#withRetry(path, () =>
+      this.#exchange('PUT', path, { 'x-aws-ec2-metadata-token-ttl-seconds': String(this.tokenTtlSeconds) }),
+    );
+    if (reply.status === 401 || reply.status === 403) throw new MetadataUnauthorizedError(path, reply.status);
+    if (reply.status !== 200) throw new MetadataRequestError(path, reply.status, `token request answered HTTP ${reply.status} (while reading ${forPath})`);
+    const token = reply.body.trim();
+    if (token.length === 0 || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) {
+      throw new MetadataRequestError(path, 200, 'token request answered with an empty or malformed token');
+    }
+    this.#token = token;
+    return token;
+  }
+
+  /** One retry on timeouts, connection errors and 5xx; 4xx is an answer, not a failure. */
+  async #withRetry(path: string, fn: () => Promise<Reply>): Promise<Reply> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const reply = await fn();
+        if (reply.status >= 500 && attempt === 0) {
+          lastError = new MetadataRequestError(path, reply.status, `HTTP ${reply.status}`);
+          continue;
+        }
+        return reply;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (lastError instanceof MetadataError) throw lastError;
+    if (lastError instanceof AttemptTimeout) throw new MetadataTimeoutError(path, this.timeoutMs, { cause: lastError });
+    const detail = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new MetadataRequestError(path, undefined, `cannot reach ${this.endpoint.origin}: ${detail}`, { cause: lastError });
+  }
+
+  #exchange(method: 'GET' | 'PUT', path: string, headers: Record<string, string>): Promise<Reply> {
+    const base = this.endpoint.pathname.replace(/\/$/, '');
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const req = request(
+        {
+          method,
+          host: this.endpoint.hostname.replace(/^\[|\]$/g, ''),
+          port: this.endpoint.port || 80,
+          path: base + path,
+          headers,
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > IMDS_DEFAULTS.maxBodyBytes) {
+              req.destroy(new Error(`answer larger than ${IMDS_DEFAULTS.maxBodyBytes} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          res.on('error', () => {});
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy(new AttemptTimeout(`no complete answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      req.on('error', (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end();
+    });
+  }
+}
