@@ -40,7 +40,8 @@ export class ImdsClient {
   readonly endpoint: URL;
   readonly timeoutMs: number;
   readonly tokenTtlSeconds: number;
-  #token: string | undefined;
+  /** The session token, shared by concurrent GETs (one PUT for many fields). */
+  #token: Promise<string> | undefined;
 
   constructor(options: ImdsClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -68,11 +69,25 @@ export class ImdsClient {
   /** GET /latest/meta-data/<path>. Resolves undefined on 404 (an absent optional field). */
   async get(path: string): Promise<string | undefined> {
     const full = `/latest/meta-data/${path}`;
-    let token = this.#token ?? (await this.#fetchToken(full));
+    this.#token ??= this.#fetchToken(full);
+    const pending = this.#token;
+    let token: string;
+    try {
+      token = await pending;
+    } catch (err) {
+      if (this.#token === pending) this.#token = undefined;
+      throw err;
+    }
     let reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
     if (reply.status === 401) {
-      this.#token = undefined;
-      token = await this.#fetchToken(full);
+      if (this.#token === pending) this.#token = this.#fetchToken(full);
+      const renewed = this.#token as Promise<string>;
+      try {
+        token = await renewed;
+      } catch (err) {
+        if (this.#token === renewed) this.#token = undefined;
+        throw err;
+      }
       reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
       if (reply.status === 401) throw new MetadataUnauthorizedError(full, 401);
     }
@@ -92,7 +107,6 @@ export class ImdsClient {
     if (token.length === 0 || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) {
       throw new MetadataRequestError(path, 200, 'token request answered with an empty or malformed token');
     }
-    this.#token = token;
     return token;
   }
 
