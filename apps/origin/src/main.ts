@@ -1,0 +1,106 @@
+/**
+ * The process owner: flags, env, config file, logging, signals and exit codes.
+ * Exit codes: 0 after a clean drain (or --help/--version); 1 when the origins cannot start
+ * (address in use, identity unresolvable); 2 for a bad flag, variable or config file (nothing
+ * started); 128+signal when a second signal cuts the drain short.
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { uwsBackend } from '@anycast-origin/http';
+import { parseArgs } from './args.js';
+import { OriginCliError } from './errors.js';
+import { startOrigins, tryCommands } from './run.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export interface MainIo {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+function fail(io: MainIo, e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  const hint = e instanceof OriginCliError && e.exitCode === 2 ? ' (see anycast-origin --help)' : '';
+  io.stderr.write(`anycast-origin: ${message}${hint}\n`);
+  return e instanceof OriginCliError ? e.exitCode : 1;
+}
+
+/**
+ * Run the command. Resolves with the exit code once the origins have drained and closed (or
+ * failed to start). Signals are handled here; the caller exits with the code.
+ */
+export async function main(io: MainIo = { argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(io.argv, io.env, VERSION);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (parsed.kind === 'exit') {
+    io.stdout.write(parsed.output);
+    return parsed.code;
+  }
+  const { settings } = parsed;
+  const log: Logger = pino(
+    { name: 'anycast-origin', level: settings.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 1, sync: true }),
+  );
+
+  let running;
+  try {
+    running = await startOrigins(settings, VERSION, io.env);
+  } catch (e) {
+    log.fatal({ err: e, code: (e as { code?: string }).code }, 'cannot start');
+    return fail(io, e);
+  }
+  const http = running.http;
+  const dns = running.dns;
+  log.info(
+    {
+      version: VERSION,
+      identity: { ...running.identity },
+      http: http ? { address: http.address, port: http.port, backend: uwsBackend(), threads: settings.threads } : 'off',
+      dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
+      drainSeconds: settings.drainSeconds,
+      configFile: parsed.configFile ?? null,
+    },
+    'serving',
+  );
+  const cmds = tryCommands(running);
+  io.stderr.write(`anycast-origin ${VERSION} serving ${running.identity.id}; try:\n${cmds.map((c) => `  ${c}\n`).join('')}`);
+
+  return await new Promise<number>((resolve) => {
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (draining) {
+        log.warn({ signal }, 'second signal: stopping now without finishing the drain');
+        const code = SIGNAL_EXIT[signal] ?? 1;
+        const timer = setTimeout(() => resolve(code), 1000);
+        running.close().finally(() => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        return;
+      }
+      draining = true;
+      log.info({ signal, drainSeconds: settings.drainSeconds }, 'draining: health checks fail now, serving continues');
+      running.drain().then(
+        () => {
+          log.info('stopped');
+          resolve(0);
+        },
+        (e: unknown) => {
+          log.error({ err: e }, 'drain failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

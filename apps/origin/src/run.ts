@@ -1,0 +1,122 @@
+/**
+ * Start and stop the origins a host runs, from validated Settings. No process handling here
+ * (that is cli.ts): this module is what a test or another program can drive.
+ */
+import { resolveIdentity } from '@anycast-origin/identity';
+import type { Identity, ResolveIdentityOptions } from '@anycast-origin/identity';
+import { createHttpOrigin } from '@anycast-origin/http';
+import type { HttpOrigin } from '@anycast-origin/http';
+import { createDnsOrigin } from '@anycast-origin/dns';
+import type { DnsOrigin } from '@anycast-origin/dns';
+import type { Settings } from './config.js';
+import { StartError } from './errors.js';
+
+export interface RunningOrigins {
+  identity: Identity;
+  http?: { origin: HttpOrigin; address: string; port: number };
+  dns?: { origin: DnsOrigin; address: string; udpPort: number; tcpPort: number };
+  /** Health to 503 and TCP health checks refused at once; keep serving drainSeconds; close. */
+  drain(): Promise<void>;
+  /** Close everything now. */
+  close(): Promise<void>;
+}
+
+export async function resolveSettingsIdentity(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<Identity> {
+  const { source, imdsEndpoint, ...fields } = settings.identity;
+  const options: ResolveIdentityOptions = { source, env, ...fields };
+  if (imdsEndpoint) options.imds = { endpoint: imdsEndpoint };
+  try {
+    return await resolveIdentity(options);
+  } catch (e) {
+    throw new StartError(`identity: ${(e as Error).message}`, 'ORIGIN_ERR_IDENTITY', { cause: e });
+  }
+}
+
+function startError(kind: string, host: string, port: number, e: unknown): StartError {
+  const code = (e as { code?: string }).code ?? '';
+  if (/ADDRESS_IN_USE|EADDRINUSE/.test(code)) {
+    return new StartError(`${kind} ${host.includes(':') ? `[${host}]` : host}:${port}: address already in use`, 'ORIGIN_ERR_ADDRESS_IN_USE', { cause: e });
+  }
+  return new StartError(`${kind}: ${(e as Error).message}`, 'ORIGIN_ERR_START', { cause: e });
+}
+
+/** Resolve the identity, then start HTTP and DNS as configured. On any failure, nothing is left running. */
+export async function startOrigins(settings: Settings, version: string, env: NodeJS.ProcessEnv = process.env): Promise<RunningOrigins> {
+  const identity = await resolveSettingsIdentity(settings, env);
+  const running: RunningOrigins = {
+    identity,
+    async drain() {
+      await Promise.all([running.http?.origin.drain(), running.dns?.origin.drain()]);
+    },
+    async close() {
+      await Promise.all([running.http?.origin.close(), running.dns?.origin.close()]);
+    },
+  };
+  try {
+    if (settings.http) {
+      const { host, port } = settings.http;
+      let origin: HttpOrigin;
+      try {
+        origin = createHttpOrigin({
+          identity,
+          host,
+          port,
+          threads: settings.threads,
+          drainSeconds: settings.drainSeconds,
+          allowFallback: settings.allowUwsFallback,
+          version,
+        });
+      } catch (e) {
+        throw startError('http', host, port, e);
+      }
+      const addr = await origin.listen().catch((e: unknown) => {
+        throw startError('http', host, port, e);
+      });
+      running.http = { origin, address: addr.address, port: addr.port };
+    }
+    if (settings.dns) {
+      const { host, port } = settings.dns;
+      let origin: DnsOrigin;
+      try {
+        origin = createDnsOrigin({
+          identity,
+          host,
+          port,
+          workers: settings.dnsWorkers,
+          drainSeconds: settings.drainSeconds,
+          hideIdentity: settings.hideIdentity,
+          hideVersion: settings.hideVersion,
+          version,
+          rrl: settings.rrl,
+          ...(settings.zone ? { zone: settings.zone } : {}),
+        });
+      } catch (e) {
+        throw startError('dns', host, port, e);
+      }
+      const addr = await origin.listen().catch((e: unknown) => {
+        throw startError('dns', host, port, e);
+      });
+      running.dns = { origin, address: addr.address, udpPort: addr.udpPort, tcpPort: addr.tcpPort };
+    }
+  } catch (e) {
+    await running.close().catch(() => {});
+    throw e;
+  }
+  return running;
+}
+
+/** The commands a person can paste to try the running origins. */
+export function tryCommands(r: RunningOrigins): string[] {
+  const cmds: string[] = [];
+  const hostOf = (a: string) => (a === '0.0.0.0' ? '127.0.0.1' : a === '::' ? '::1' : a);
+  if (r.http) {
+    const h = hostOf(r.http.address);
+    const base = `http://${h.includes(':') ? `[${h}]` : h}:${r.http.port}`;
+    cmds.push(`curl -s ${base}/`, `curl -s ${base}/json`);
+  }
+  if (r.dns) {
+    const h = hostOf(r.dns.address);
+    cmds.push(`dig @${h} -p ${r.dns.udpPort} id.server txt ch +short`, `dig @${h} -p ${r.dns.udpPort} +nsid +norec id.server txt ch`);
+  }
+  return cmds;
+}

@@ -1,0 +1,55 @@
+import t from 'tap';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { dig, needs, run } from '@anycast-origin/testkit';
+import { spawnOrigin } from './fixtures/origin.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/dns-origin', 'apps/origin'];
+
+function get(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+}
+
+t.test('npm pack gives four tarballs that install together into an empty directory and run there', async (t) => {
+  const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }) });
+  const tarballs: string[] = [];
+  for (const ws of WORKSPACES) {
+    const r = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, ws), timeoutMs: 60_000 });
+    t.equal(r.code, 0, `npm pack ${ws}: ${r.stderr}`);
+    const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
+    if (!info) throw new Error('npm pack printed nothing');
+    t.ok(info.files.some((f) => f.path === 'dist/index.js' || f.path === 'dist/cli.js'), `${ws} ships dist`);
+    t.notOk(info.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/')), `${ws} ships no sources or tests`);
+    tarballs.push(join(dir, info.filename));
+  }
+  t.equal(readdirSync(dir).filter((f) => f.endsWith('.tgz')).length, 4);
+
+  const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: dir, timeoutMs: 300_000 });
+  t.equal(inst.code, 0, `npm install: ${inst.stderr.slice(-2000)}`);
+  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns', 'http', 'identity'], 'no workspace around: real copies');
+
+  const help = await run('npx', ['--no-install', 'anycast-origin', '--help'], { cwd: dir });
+  t.equal(help.code, 0, help.stderr);
+  t.match(help.stdout, /Usage: anycast-origin/);
+
+  const bin = join(dir, 'node_modules', '.bin', 'anycast-origin');
+  const o = spawnOrigin(t, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--identity-source', 'os', '--id', 'from-tarballs', '--threads', '1', '--drain-seconds', '0'], {}, bin, []);
+  const deadline = Date.now() + 20_000;
+  while (!o.logs.some((l) => l.msg === 'serving') && Date.now() < deadline && o.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+  const start = o.logs.find((l) => l.msg === 'serving') as { http: { port: number }; dns: { udpPort: number } } | undefined;
+  if (!start) throw new Error(`did not start: ${o.stderr()}`);
+  t.equal(await get(start.http.port, '/'), 'hostname: from-tarballs\n');
+  await t.test('dig against the installed copy', needs('dig', 'bind9-dnsutils'), async (t) => {
+    t.equal(await dig(start.dns.udpPort, ['id.server', 'txt', 'ch', '+short']), '"from-tarballs"\n');
+  });
+  o.child.kill('SIGTERM');
+  t.equal((await o.exit).code, 0);
+});

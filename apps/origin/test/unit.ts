@@ -1,0 +1,45 @@
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needs, run } from '@anycast-origin/testkit';
+import { CLI } from './fixtures/origin.js';
+
+const UNIT = readFileSync(new URL('../anycast-origin.service', import.meta.url), 'utf8');
+
+function directives(text: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const x = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (x?.[1]) m.set(x[1], [...(m.get(x[1]) ?? []), x[2] ?? '']);
+  }
+  return m;
+}
+
+t.test('the systemd unit: ports 80/53 as an unprivileged dynamic user, hardened, stop longer than the drain', async (t) => {
+  const d = directives(UNIT);
+  const exec = d.get('ExecStart')?.[0] ?? '';
+  t.match(exec, '--http 0.0.0.0:80 --dns 0.0.0.0:53 --identity-source imds');
+  const drain = Number(/--drain-seconds (\d+)/.exec(exec)?.[1]);
+  t.ok(Number(d.get('TimeoutStopSec')?.[0]) > drain, 'TimeoutStopSec > drain');
+  t.same(d.get('DynamicUser'), ['yes']);
+  t.same(d.get('AmbientCapabilities'), ['CAP_NET_BIND_SERVICE']);
+  t.same(d.get('CapabilityBoundingSet'), ['CAP_NET_BIND_SERVICE']);
+  t.same(d.get('Restart'), ['on-failure']);
+  for (const k of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectControlGroups', 'RestrictSUIDSGID', 'LockPersonality']) {
+    t.same(d.get(k), ['yes'], k);
+  }
+  t.same(d.get('ProtectSystem'), ['strict']);
+  t.match(d.get('RestrictAddressFamilies')?.[0] ?? '', /^AF_INET AF_INET6 AF_UNIX AF_NETLINK$/);
+  t.notOk(d.has('MemoryDenyWriteExecute'), 'V8 JIT needs W+X pages');
+});
+
+t.test('systemd-analyze verify accepts the unit', needs('systemd-analyze', 'systemd'), async (t) => {
+  // The unit names its installed paths (/usr/bin/node, /opt/anycast-origin); verify checks
+  // that ExecStart exists, so point it at this checkout's node and build.
+  const dir = t.testdir({});
+  const file = join(dir, 'anycast-origin.service');
+  writeFileSync(file, UNIT.replace('/usr/bin/node /opt/anycast-origin/dist/cli.js', `${process.execPath} ${CLI}`));
+  const r = await run('systemd-analyze', ['verify', file], { env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stderr.split('\n').filter((l) => l.includes('anycast-origin.service')).join('\n'), '', 'no warnings about the unit');
+});
