@@ -1,0 +1,16 @@
+export { createHttpOrigin, STATE_CHANNEL } from './origin.js';
+export type { HttpOrigin, HttpOriginState, HttpOriginStats } from './origin.js';
+export type { HttpOriginOptions, ResolvedOptions } from './options.js';
+export { resolveOptions } from './options.js';
+export { DEFAULTS, LIMITS, defaultThreads } from './defaults.js';
+export {
+  AddressInUseError, ERROR_CODES, FallbackRefusedError, HttpOriginError, InvalidOptionError, InvalidStateError, ListenError, WorkerError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { fallbackForced, uwsBackend, uwsFallbackReason } from './backend.js';
+export type { UwsBackend } from './backend.js';
+export { ROUTES, STATUSES } from './counters.js';
+export type { RouteName } from './counters.js';
+export { ALLOW, CONTENT_TYPES, DATA_PATTERN, commonHeaders, parseDataSize } from './responses.js';
+export type { RequestEcho } from './server.js';
+export { renderMetrics } from './metrics.js';

@@ -1,0 +1,150 @@
+import t from 'tap';
+import { createServer } from 'node:net';
+import { AddressInUseError, createHttpOrigin, InvalidStateError } from '../src/index.js';
+import type { RequestEcho } from '../src/index.js';
+import { ID, TEXT, http, identity, startOrigin } from './fixtures/helpers.js';
+
+const COMMON = { 'x-served-by': ID, 'x-origin-region': 'us-west-2', 'cache-control': 'no-store' };
+
+t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
+  const { origin, port } = await startOrigin(t, { version: '9.8.7' });
+
+  t.test('/ and every unlisted path answer the seed text', async (t) => {
+    for (const path of ['/', '/anything', '/a/b/c?x=1', '/json/', '/healthz/x', '/index.html']) {
+      const r = await http(port, path);
+      t.equal(r.status, 200, path);
+      t.equal(r.body.toString(), TEXT, path);
+      t.match(r.headers, { ...COMMON, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(TEXT.length) }, path);
+    }
+  });
+
+  t.test('/bench answers 1', async (t) => {
+    const r = await http(port, '/bench');
+    t.equal(r.status, 200);
+    t.equal(r.body.toString(), '1');
+    t.match(r.headers, COMMON);
+  });
+
+  t.test('/healthz answers ok while serving', async (t) => {
+    const r = await http(port, '/healthz');
+    t.equal(r.status, 200);
+    t.equal(r.body.toString(), 'ok\n');
+    t.match(r.headers, COMMON);
+  });
+
+  t.test('/json echoes who answered and the request', async (t) => {
+    const r = await http(port, '/json?q=1', { headers: { 'x-test': 'yes' } });
+    t.equal(r.status, 200);
+    t.match(r.headers, { ...COMMON, 'content-type': 'application/json; charset=utf-8' });
+    const j = JSON.parse(r.body.toString()) as RequestEcho;
+    t.match(j, {
+      id: ID, hostname: 'test-host', instanceId: 'i-0e32d5b1a3f76cc05', availabilityZone: 'us-west-2c', region: 'us-west-2',
+      clientAddress: '127.0.0.1', clientPort: null, serverAddress: '127.0.0.1', serverPort: port,
+      method: 'GET', path: '/json', query: 'q=1', httpVersion: 'HTTP/1.1', version: '9.8.7', thread: 0,
+    });
+    t.equal(j.headers['x-test'], 'yes');
+    t.equal(j.headers.host, `127.0.0.1:${port}`);
+    t.ok(Math.abs(Date.parse(j.time) - Date.now()) < 5000);
+  });
+
+  t.test('/data?size=N', async (t) => {
+    const r = await http(port, '/data?size=100');
+    t.equal(r.status, 200);
+    t.equal(r.body.length, 100);
+    t.equal(r.body.toString(), '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n0123456789abcdefghijklmnopqrstuvwxyz');
+    t.match(r.headers, { ...COMMON, 'content-type': 'application/octet-stream', 'content-length': '100' });
+    const zero = await http(port, '/data?size=0');
+    t.equal(zero.status, 200);
+    t.equal(zero.body.length, 0);
+    const max = await http(port, '/data?size=1048576');
+    t.equal(max.status, 200);
+    t.equal(max.body.length, 1048576);
+    t.equal(max.body[1048575], '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\n'.charCodeAt(1048575 % 64));
+    for (const [q, reason] of <[string, string][]>[['', 'size is required'], ['?size=abc', 'non-negative decimal integer'], ['?size=-5', 'non-negative'], ['?size=1048577', 'over the cap of 1048576 bytes']]) {
+      const bad = await http(port, `/data${q}`);
+      t.equal(bad.status, 400, q);
+      t.match(bad.body.toString(), reason, q);
+      t.match(bad.headers, COMMON);
+    }
+  });
+
+  t.test('HEAD: same status and headers, no body', async (t) => {
+    for (const [path, len] of [['/', TEXT.length], ['/bench', 1], ['/healthz', 3], ['/data?size=5000', 5000]] as const) {
+      const r = await http(port, path, { method: 'HEAD' });
+      t.equal(r.status, 200, path);
+      t.equal(r.body.length, 0, path);
+      t.equal(r.headers['content-length'], String(len), path);
+      t.match(r.headers, COMMON, path);
+    }
+    const j = await http(port, '/json', { method: 'HEAD' });
+    t.equal(j.status, 200);
+    t.ok(Number(j.headers['content-length']) > 100);
+    const m = await http(port, '/metrics', { method: 'HEAD' });
+    t.equal(m.status, 200);
+    const bad = await http(port, '/data?size=x', { method: 'HEAD' });
+    t.equal(bad.status, 400);
+  });
+
+  t.test('other methods: 405 with Allow', async (t) => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      for (const path of ['/', '/json', '/healthz', '/data?size=1']) {
+        const r = await http(port, path, { method, body: method === 'POST' ? 'hello' : undefined });
+        t.equal(r.status, 405, `${method} ${path}`);
+        t.equal(r.headers.allow, 'GET, HEAD');
+        t.match(r.headers, COMMON);
+        t.equal(r.body.toString(), 'method not allowed\n');
+      }
+    }
+  });
+
+  t.test('/metrics and stats() count by route and status', async (t) => {
+    const r = await http(port, '/metrics');
+    t.equal(r.status, 200);
+    t.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    const text = r.body.toString();
+    t.match(text, 'anycast_http_requests_total{route="root",status="200"} 7\n');
+    t.match(text, 'anycast_http_requests_total{route="root",status="405"} 5\n');
+    t.match(text, 'anycast_http_requests_total{route="data",status="400"} 5\n');
+    t.match(text, 'anycast_http_uws_backend{backend="native"} 1\n');
+    t.match(text, 'anycast_http_draining 0\n');
+    t.match(text, 'anycast_http_threads 1\n');
+    t.match(text, /anycast_http_open_connections [1-9]\d*\n/);
+    const s = origin.stats();
+    t.match(s, { backend: 'native', threads: 1, state: 'listening', listening: true, draining: false, address: '127.0.0.1', port, inFlight: 0 });
+    t.equal(s.requests.byRoute.root['200'], 7);
+    t.equal(s.requests.byRoute.json['405'], 5);
+    t.equal(s.requests.byRoute.metrics['200'], 2);
+    t.equal(s.requests.total, s.requests.byThread[0]);
+    t.ok(s.bytesSent > 1048576);
+    t.ok(s.uptimeSeconds > 0);
+  });
+});
+
+t.test('a second origin on a taken port: coded error naming host:port', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise((r) => blocker.close(r)));
+  const port = (blocker.address() as { port: number }).port;
+  for (const threads of [1, 2]) {
+    const origin = createHttpOrigin({ identity, port, threads });
+    t.teardown(() => origin.close());
+    const err = await t.rejects(origin.listen(), AddressInUseError) as unknown as AddressInUseError;
+    t.equal(err.code, 'HTTP_ORIGIN_ERR_ADDRESS_IN_USE');
+    t.match(err.message, `127.0.0.1:${port}`);
+    t.match(err.message, 'address already in use');
+    t.equal(origin.stats().state, 'closed');
+  }
+});
+
+t.test('lifecycle: listen once, close idempotent, drain before listen', async (t) => {
+  const { origin } = await startOrigin(t);
+  await t.rejects(origin.listen(), InvalidStateError);
+  await origin.close();
+  await origin.close();
+  t.equal(origin.stats().state, 'closed');
+  await origin.drain();
+  const idle = createHttpOrigin({ identity, port: 0, threads: 1 });
+  await idle.drain();
+  t.equal(idle.stats().draining, true);
+  await t.rejects(idle.listen(), InvalidStateError);
+});
