@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { validateField } from '@anycast-origin/identity';
+import type { FieldName } from '@anycast-origin/identity';
 import { ConfigFileError, UsageError } from './errors.js';
 
 /** A listen address: `ADDR:PORT`, `[v6]:PORT`, or `off`. */
@@ -195,6 +197,16 @@ export function resolveSettings(layers: readonly SettingsLayer[]): Settings {
     }));
   }
   const c = r.data;
+  // Identity values are checked here, so the error names the flag, variable or file key.
+  const identityKeys: [keyof Config, FieldName][] = [['id', 'id'], ['hostname', 'hostname'], ['region', 'region'], ['az', 'availabilityZone'], ['instanceId', 'instanceId']];
+  for (const [key, field] of identityKeys) {
+    if (c[key] === undefined) continue;
+    try {
+      validateField(field, c[key], labels[key] ?? key);
+    } catch (e) {
+      throw new UsageError((e as Error).message, { cause: e });
+    }
+  }
   const identity: Settings['identity'] = { source: c.identitySource ?? DEFAULTS.identitySource };
   if (c.id !== undefined) identity.id = c.id;
   if (c.hostname !== undefined) identity.hostname = c.hostname;

@@ -9,7 +9,7 @@ import type { HttpOrigin } from '@anycast-origin/http';
 import { createDnsOrigin } from '@anycast-origin/dns';
 import type { DnsOrigin } from '@anycast-origin/dns';
 import type { Settings } from './config.js';
-import { StartError } from './errors.js';
+import { StartError, UsageError } from './errors.js';
 
 export interface RunningOrigins {
   identity: Identity;
@@ -28,6 +28,9 @@ export async function resolveSettingsIdentity(settings: Settings, env: NodeJS.Pr
   try {
     return await resolveIdentity(options);
   } catch (e) {
+    const code = (e as { code?: string }).code;
+    // A bad value given by the user (option, ORIGIN_* variable) is a usage error: exit 2.
+    if (code === 'IDENTITY_ERR_INVALID_FIELD' || code === 'IDENTITY_ERR_INVALID_OPTION') throw new UsageError(`identity: ${(e as Error).message}`, { cause: e });
     throw new StartError(`identity: ${(e as Error).message}`, 'ORIGIN_ERR_IDENTITY', { cause: e });
   }
 }
