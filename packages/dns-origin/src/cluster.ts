@@ -1,0 +1,129 @@
+/**
+ * workers > 1: node:cluster workers, each with a Server. Node 20's dgram has no reusePort, so
+ * the workers' UDP sockets share the primary's handle and the kernel spreads datagrams over
+ * the workers; TCP connections are handed out round-robin by the primary.
+ */
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { AddressInUseError, ListenError, WorkerError } from './errors.js';
+import type { DnsOriginError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { isFromWorker, serializeOptions, WORKER_ENV } from './serialize.js';
+import type { ToWorker } from './serialize.js';
+import { Server } from './server.js';
+import type { Bound } from './server.js';
+import type { StatsSnapshot } from './stats.js';
+
+/** The worker entry next to this module: dist/worker.js (or src/worker.ts under a TS loader). */
+export const WORKER_ENTRY = fileURLToPath(new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+const REPLY_TIMEOUT_MS = 5000;
+/** Restarts of crashed workers allowed per minute before giving up on that slot. */
+const MAX_RESTARTS_PER_MINUTE = 10;
+
+export class ClusterPool {
+  private readonly workers = new Set<Worker>();
+  private seq = 0;
+  private port = 0;
+  private stopping = false;
+  private restarts: number[] = [];
+  private readonly waiters = new Map<number, (m: { stats?: StatsSnapshot }) => void>();
+
+  constructor(private readonly opts: ResolvedOptions) {}
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  async listen(): Promise<Bound> {
+    const tries = this.opts.port === 0 ? 5 : 1;
+    for (let i = 0; ; i++) {
+      this.port = this.opts.port === 0 ? await freePort(this.opts) : this.opts.port;
+      try {
+        const bound = await Promise.all(Array.from({ length: this.opts.workers }, () => this.fork()));
+        return bound[0] as Bound;
+      } catch (err) {
+        await this.close();
+        this.stopping = false;
+        if (i + 1 >= tries || (err as DnsOriginError).code !== 'DNS_ORIGIN_ERR_ADDRESS_IN_USE') throw err;
+      }
+    }
+  }
+
+  private fork(): Promise<Bound> {
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [] });
+    const env = { [WORKER_ENV]: serializeOptions({ ...this.opts, port: this.port }) };
+    const w = cluster.fork(env);
+    this.workers.add(w);
+    return new Promise((resolve, reject) => {
+      let listening = false;
+      w.on('message', (m: unknown) => {
+        if (!isFromWorker(m)) return;
+        if (m.type === 'listening') { listening = true; resolve({ address: m.address, udpPort: m.udpPort, tcpPort: m.tcpPort }); }
+        else if (m.type === 'listen-error') {
+          const host = this.opts.host;
+          reject(m.code === 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' ? new AddressInUseError(host, this.port) : new ListenError(host, this.port, m.message));
+        } else if (m.type === 'reply') this.waiters.get(m.seq)?.(m);
+      });
+      w.on('error', () => { /* 'exit' follows */ });
+      w.on('exit', (code, signal) => {
+        this.workers.delete(w);
+        if (!listening) { reject(new WorkerError(`worker ${w.process.pid} exited before listening (code ${code}, signal ${signal})`)); return; }
+        if (!this.stopping) this.restart();
+      });
+    });
+  }
+
+  private restart(): void {
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    if (this.restarts.length >= MAX_RESTARTS_PER_MINUTE) return;
+    this.restarts.push(now);
+    this.fork().catch(() => { /* counted by size; stats() reports fewer workers */ });
+  }
+
+  private ask(type: ToWorker['type']): Promise<({ stats?: StatsSnapshot } | undefined)[]> {
+    return Promise.all([...this.workers].map((w) => new Promise<{ stats?: StatsSnapshot } | undefined>((resolve) => {
+      const seq = ++this.seq;
+      const timer = setTimeout(() => { this.waiters.delete(seq); resolve(undefined); }, REPLY_TIMEOUT_MS);
+      this.waiters.set(seq, (m) => { clearTimeout(timer); this.waiters.delete(seq); resolve(m); });
+      try {
+        w.send({ dnsOrigin: 1, type, seq } satisfies ToWorker);
+      } catch {
+        clearTimeout(timer);
+        this.waiters.delete(seq);
+        resolve(undefined);
+      }
+    })));
+  }
+
+  async stats(): Promise<StatsSnapshot[]> {
+    const replies = await this.ask('stats');
+    return replies.flatMap((r) => (r?.stats ? [r.stats] : []));
+  }
+
+  async closeTcpListener(): Promise<void> {
+    await this.ask('close-tcp');
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.workers].map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) { resolve(); return; }
+      w.once('exit', () => resolve());
+      const kill = setTimeout(() => w.process.kill('SIGKILL'), REPLY_TIMEOUT_MS);
+      kill.unref();
+    }));
+    await this.ask('close');
+    await Promise.all(exits);
+  }
+}
+
+/** A port number free for UDP and TCP on the host right now (the workers then bind it). */
+async function freePort(opts: ResolvedOptions): Promise<number> {
+  const probe = new Server({ ...opts, rrl: false });
+  const b = await probe.listen(0);
+  await probe.close();
+  return b.udpPort;
+}

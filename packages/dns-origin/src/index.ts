@@ -1,0 +1,14 @@
+export { createDnsOrigin } from './origin.js';
+export type { DnsOrigin } from './origin.js';
+export { DEFAULTS, resolveOptions } from './options.js';
+export type { DnsOriginOptions, ResolvedOptions, RrlOptions, SoaOptions, TcpOptions, ZoneOptions } from './options.js';
+export {
+  AddressInUseError, DnsOriginError, ERROR_CODES, InvalidOptionError, ListenError, StateError, WorkerError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { DnsOriginStats } from './stats.js';
+export { CHANNELS } from './server.js';
+export type { Bound } from './server.js';
+export { Responder } from './responder.js';
+export { RateLimiter } from './rrl.js';
+export { RCODE, TYPE, CLASS, EDNS_UDP_SIZE } from './constants.js';

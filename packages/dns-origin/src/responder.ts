@@ -1,0 +1,350 @@
+/**
+ * The DNS engine: one query in, one answer (or nothing) out. Decodes only what the answer
+ * needs (header, the one question, the OPT record); answers are the precomputed templates
+ * of ./templates.ts behind a patched header and the echoed question.
+ *
+ * Behaviour follows NSD 4.6 and Knot 3.2 (see README "Behaviour"): what both do we do; where
+ * they differ we pick one and say which.
+ */
+import {
+  CLASS, EDNS_CLIENT_SUBNET, EDNS_DO, EDNS_NSID, EDNS_UDP_SIZE, FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC,
+  HEADER_SIZE, MAX_LABEL, MAX_NAME, OPCODE_QUERY, RCODE, TYPE, UDP_MIN_SIZE,
+} from './constants.js';
+import type { ResolvedOptions } from './options.js';
+import type { RateLimiter } from './rrl.js';
+import type { Answer, Node, ZoneTemplates } from './templates.js';
+import { chaosNodes, whoamiBody, zoneTemplates } from './templates.js';
+import { createCounters } from './stats.js';
+import type { Counters } from './stats.js';
+
+const TCP_MAX = 65_535;
+const EMPTY: Answer = Object.freeze({ rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });
+const REFUSED: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.REFUSED });
+const NOTIMP: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTIMP });
+const NOTAUTH: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTAUTH });
+const FORMERR: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.FORMERR });
+const BADVERS: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.BADVERS });
+
+/** Outcome of parsing the question, the additional section and the OPT record. */
+const enum Parse {
+  OK,
+  /** No answer at all (short packet, QR set). */
+  DROP,
+  /** FORMERR without a question (no single question could be read). */
+  FORMERR_BARE,
+  /** FORMERR echoing the question. */
+  FORMERR,
+  NOTIMP_BARE,
+  NOTIMP,
+}
+
+export interface Transport {
+  readonly tcp: boolean;
+}
+
+export class Responder {
+  readonly counters: Counters = createCounters();
+  private readonly chaos: ReadonlyMap<string, Node>;
+  private readonly zone: ZoneTemplates | undefined;
+  private readonly nsidOption: Buffer | undefined;
+  private readonly rrl: RateLimiter | undefined;
+
+  // Scratch state of the query being answered (one query at a time: Node is single-threaded).
+  private readonly lname = Buffer.alloc(MAX_NAME + 1);
+  private readonly labelStarts = new Uint8Array(128);
+  private labels = 0;
+  private nameLen = 0;
+  private qEnd = 0;
+  private qtype = 0;
+  private qclass = 0;
+  private edns = false;
+  private ednsVersion = 0;
+  private udpSize = 0;
+  private doBit = false;
+  private nsid = false;
+  private ecs: string | undefined = undefined;
+  private tsig = false;
+
+  constructor(opts: ResolvedOptions, rrl?: RateLimiter) {
+    this.chaos = chaosNodes(opts);
+    this.zone = opts.zone ? zoneTemplates(opts.zone, opts) : undefined;
+    if (opts.nsid !== false) {
+      const o = Buffer.alloc(4 + opts.nsid.length);
+      o.writeUInt16BE(EDNS_NSID, 0);
+      o.writeUInt16BE(opts.nsid.length, 2);
+      opts.nsid.copy(o, 4);
+      this.nsidOption = o;
+    }
+    this.rrl = rrl;
+  }
+
+  /**
+   * Answer one message. `address`/`v6` identify the querier (whoami, RRL); `tcp` lifts the
+   * UDP size cap and skips RRL. Returns null when nothing must be sent.
+   */
+  respond(msg: Buffer, address: string, v6: boolean, tcp: boolean): Buffer | null {
+    const c = this.counters;
+    c.queries++;
+    if (tcp) c.tcpQueries++;
+    else c.udpQueries++;
+    const p = this.parse(msg);
+    let a: Answer;
+    let withQuestion = true;
+    let opcode = 0;
+    switch (p) {
+      case Parse.DROP:
+        c.dropped++;
+        return null;
+      case Parse.FORMERR_BARE:
+        a = FORMERR; withQuestion = false; break;
+      case Parse.FORMERR:
+        a = FORMERR; break;
+      case Parse.NOTIMP_BARE:
+        a = NOTIMP; withQuestion = false; opcode = (msg[2] as number) & 0x78; break;
+      case Parse.NOTIMP:
+        a = NOTIMP; opcode = (msg[2] as number) & 0x78; break;
+      default:
+        a = this.lookup(tcp, address);
+    }
+    let slip = false;
+    if (!tcp && this.rrl !== undefined) {
+      const verdict = this.rrl.check(address, v6);
+      if (verdict !== 0) {
+        c.rrlLimited++;
+        if (verdict === 1) { c.rrlDropped++; return null; }
+        c.rrlSlipped++;
+        slip = true;
+      }
+    }
+    return this.build(msg, a, withQuestion, opcode, tcp, slip, address);
+  }
+
+  /** Parse header, question and additional section into the scratch fields. */
+  private parse(msg: Buffer): Parse {
+    const len = msg.length;
+    if (len < HEADER_SIZE) return Parse.DROP;
+    const b2 = msg[2] as number;
+    if (b2 & 0x80) return Parse.DROP; // QR=1: a response, never answer it
+    this.edns = false; this.nsid = false; this.ecs = undefined; this.tsig = false; this.qEnd = 0;
+    const qd = (msg[4] as number) << 8 | (msg[5] as number);
+    const opcode = (b2 >> 3) & 0x0f;
+    // The question, when there is exactly one that parses.
+    const qOk = qd === 1 && this.parseQuestion(msg);
+    if (opcode !== OPCODE_QUERY) return qOk ? Parse.NOTIMP : Parse.NOTIMP_BARE;
+    if (!qOk) return Parse.FORMERR_BARE;
+    const an = (msg[6] as number) << 8 | (msg[7] as number);
+    const ns = (msg[8] as number) << 8 | (msg[9] as number);
+    if (an !== 0 || ns !== 0) return Parse.FORMERR;
+    const ar = (msg[10] as number) << 8 | (msg[11] as number);
+    if (ar !== 0 && !this.parseAdditional(msg, ar)) return Parse.FORMERR;
+    return Parse.OK;
+  }
+
+  /** Read the question name (no compression allowed there) lower-cased into `lname`. */
+  private parseQuestion(msg: Buffer): boolean {
+    const len = msg.length;
+    const lname = this.lname;
+    let off = HEADER_SIZE;
+    let n = 0;
+    let labels = 0;
+    for (;;) {
+      if (off >= len) return false;
+      const l = msg[off] as number;
+      if (l === 0) break;
+      if (l > MAX_LABEL) return false; // a pointer or an extended label type in the question
+      if (off + 1 + l > len || n + 1 + l >= MAX_NAME) return false;
+      this.labelStarts[labels++] = n;
+      lname[n++] = l;
+      off++;
+      for (let i = 0; i < l; i++) {
+        const ch = msg[off + i] as number;
+        lname[n++] = ch >= 0x41 && ch <= 0x5a ? ch | 0x20 : ch;
+      }
+      off += l;
+    }
+    lname[n++] = 0;
+    off++;
+    if (off + 4 > len) return false;
+    this.nameLen = n;
+    this.labels = labels;
+    this.qtype = (msg[off] as number) << 8 | (msg[off + 1] as number);
+    this.qclass = (msg[off + 2] as number) << 8 | (msg[off + 3] as number);
+    this.qEnd = off + 4;
+    return true;
+  }
+
+  /** Walk the additional section: at most one OPT (owner root), then at most a TSIG, last. */
+  private parseAdditional(msg: Buffer, ar: number): boolean {
+    const len = msg.length;
+    let off = this.qEnd;
+    let seenOpt = false;
+    for (let i = 0; i < ar; i++) {
+      if (this.tsig) return false; // TSIG must be the last record (RFC 8945 5.1)
+      const ownerStart = off;
+      // Skip the owner name (compression allowed outside the question).
+      for (let hops = 0; ; hops++) {
+        if (off >= len || hops > 127) return false;
+        const l = msg[off] as number;
+        if (l === 0) { off++; break; }
+        if ((l & 0xc0) === 0xc0) { off += 2; break; }
+        if (l > MAX_LABEL) return false;
+        off += 1 + l;
+      }
+      if (off + 10 > len) return false;
+      const type = (msg[off] as number) << 8 | (msg[off + 1] as number);
+      const rdlen = (msg[off + 8] as number) << 8 | (msg[off + 9] as number);
+      const rdata = off + 10;
+      if (rdata + rdlen > len) return false;
+      if (type === TYPE.OPT) {
+        if (seenOpt || off - ownerStart !== 1) return false; // one OPT, owner root (RFC 6891 6.1.1)
+        seenOpt = true;
+        this.edns = true;
+        this.udpSize = (msg[off + 2] as number) << 8 | (msg[off + 3] as number);
+        this.ednsVersion = msg[off + 5] as number;
+        this.doBit = (((msg[off + 6] as number) << 8) & EDNS_DO) !== 0;
+        if (!this.parseOptions(msg, rdata, rdata + rdlen)) return false;
+      } else if (type === TYPE.TSIG) {
+        this.tsig = true;
+      } else {
+        return false; // nothing else belongs in a query's additional section
+      }
+      off = rdata + rdlen;
+    }
+    return true;
+  }
+
+  private parseOptions(msg: Buffer, start: number, end: number): boolean {
+    let off = start;
+    while (off < end) {
+      if (off + 4 > end) return false;
+      const code = (msg[off] as number) << 8 | (msg[off + 1] as number);
+      const olen = (msg[off + 2] as number) << 8 | (msg[off + 3] as number);
+      const data = off + 4;
+      if (data + olen > end) return false;
+      if (code === EDNS_NSID) this.nsid = true;
+      else if (code === EDNS_CLIENT_SUBNET) this.ecs = parseEcs(msg, data, olen);
+      // Every other option is ignored and never echoed.
+      off = data + olen;
+    }
+    return true;
+  }
+
+  /** Find the answer for a parsed query. */
+  private lookup(tcp: boolean, _address: string): Answer {
+    if (this.edns && this.ednsVersion !== 0) return BADVERS;
+    if (this.tsig) return NOTAUTH; // no keys configured: RFC 8945 5.2 BADKEY is NOTAUTH
+    const qtype = this.qtype;
+    if (qtype === TYPE.AXFR || qtype === TYPE.IXFR) return tcp ? REFUSED : NOTIMP;
+    if (qtype === TYPE.MAILA || qtype === TYPE.MAILB || qtype === TYPE.OPT) return NOTIMP;
+    const key = this.lname.toString('latin1', 0, this.nameLen);
+    if (this.qclass === CLASS.CH) {
+      const node = this.chaos.get(key);
+      if (node === undefined || node.kind !== 'static') return REFUSED;
+      return (qtype === TYPE.ANY ? node.any : node.rrsets.get(qtype)) ?? REFUSED;
+    }
+    const z = this.zone;
+    if (this.qclass !== CLASS.IN || z === undefined || !this.inZone(z)) return REFUSED;
+    const node = z.nodes.get(key);
+    if (node === undefined) return z.nxdomain;
+    if (node.kind === 'hidden') return z.refusedHidden;
+    if (node.kind === 'whoami') return qtype === TYPE.TXT || qtype === TYPE.ANY ? WHOAMI : z.nodata;
+    return (qtype === TYPE.ANY ? node.any : node.rrsets.get(qtype)) ?? z.nodata;
+  }
+
+  private inZone(z: ZoneTemplates): boolean {
+    const skip = this.labels - z.apexLabels;
+    if (skip < 0) return false;
+    const start = skip === 0 ? 0 : (this.labelStarts[skip] as number);
+    if (this.nameLen - start !== z.apex.length) return false;
+    return this.lname.subarray(start, this.nameLen).equals(z.apex);
+  }
+
+  /** Assemble header + question + records + OPT, truncating to what the transport allows. */
+  private build(msg: Buffer, a: Answer, withQuestion: boolean, opcode: number, tcp: boolean, slip: boolean, address: string): Buffer {
+    const c = this.counters;
+    const qLen = withQuestion ? this.qEnd - HEADER_SIZE : 0;
+    let body = a.body;
+    let an = a.an;
+    const ns = a.ns;
+    const ar = a.ar;
+    if (a === WHOAMI) {
+      const w = whoamiBody(address, this.ecs);
+      body = w.body;
+      an = w.an;
+    }
+    // OPT only when the query carried a valid one (never on bare FORMERR/NOTIMP).
+    const opt = this.edns && withQuestion && a !== FORMERR && a !== NOTIMP && a !== NOTAUTH;
+    const nsid = opt && this.nsid && this.nsidOption !== undefined && a !== BADVERS ? this.nsidOption : undefined;
+    let optLen = opt ? 11 + (nsid ? nsid.length : 0) : 0;
+    const limit = tcp ? TCP_MAX : this.edns ? Math.max(UDP_MIN_SIZE, Math.min(this.udpSize, EDNS_UDP_SIZE)) : UDP_MIN_SIZE;
+    let size = HEADER_SIZE + qLen + body.length + optLen;
+    let tc = slip;
+    if (size > limit) tc = true;
+    if (tc) {
+      size -= body.length;
+      if (size > limit && nsid) { size -= nsid.length; optLen = 11; }
+    }
+    const out = Buffer.allocUnsafe(size);
+    // Header: ID echoed; QR, opcode, AA, TC, RD copied; RA/AD/CD clear; rcode (low 4 bits).
+    out[0] = msg[0] as number;
+    out[1] = msg[1] as number;
+    const rcode = a.rcode;
+    let flags = FLAG_QR | (opcode << 8) | (((msg[2] as number) << 8) & FLAG_RD) | (rcode & 0x0f);
+    if (a.aa) flags |= FLAG_AA;
+    if (tc) flags |= FLAG_TC;
+    out.writeUInt16BE(flags, 2);
+    out[4] = 0; out[5] = withQuestion ? 1 : 0;
+    let off = HEADER_SIZE;
+    if (withQuestion) off += msg.copy(out, off, HEADER_SIZE, this.qEnd);
+    if (tc) {
+      out.writeUInt32BE(0, 6);
+      c.truncated++;
+    } else {
+      out.writeUInt16BE(an, 6);
+      out.writeUInt16BE(ns, 8);
+      off += body.copy(out, off);
+    }
+    const arCount = (tc ? 0 : ar) + (opt ? 1 : 0);
+    out.writeUInt16BE(arCount, 10);
+    if (opt) {
+      out[off++] = 0; // root owner
+      out.writeUInt16BE(TYPE.OPT, off); off += 2;
+      out.writeUInt16BE(EDNS_UDP_SIZE, off); off += 2;
+      out[off++] = rcode >> 4; // extended rcode (BADVERS = 1)
+      out[off++] = 0; // version 0
+      out.writeUInt16BE(this.doBit ? EDNS_DO : 0, off); off += 2;
+      const rdlen = optLen - 11;
+      out.writeUInt16BE(rdlen, off); off += 2;
+      if (rdlen > 0 && nsid) { nsid.copy(out, off); off += nsid.length; c.nsid++; }
+    }
+    c.responses++;
+    c.rcodes[rcode] = (c.rcodes[rcode] ?? 0) + 1;
+    return out;
+  }
+}
+
+/** Marker answer: built per query (whoami.<zone>). */
+const WHOAMI: Answer = Object.freeze({ ...EMPTY, aa: true });
+
+/** RFC 7871 6: family, source prefix, scope prefix, address (ceil(source/8) octets). */
+function parseEcs(msg: Buffer, off: number, len: number): string | undefined {
+  if (len < 4) return undefined;
+  const family = (msg[off] as number) << 8 | (msg[off + 1] as number);
+  const source = msg[off + 2] as number;
+  const bytes = len - 4;
+  if (bytes !== Math.ceil(source / 8)) return undefined;
+  if (family === 1 && source <= 32) {
+    const a = [0, 0, 0, 0];
+    for (let i = 0; i < bytes; i++) a[i] = msg[off + 4 + i] as number;
+    return `${a.join('.')}/${source}`;
+  }
+  if (family === 2 && source <= 128) {
+    const a = Buffer.alloc(16);
+    msg.copy(a, 0, off + 4, off + 4 + bytes);
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(a.readUInt16BE(i).toString(16));
+    // The WHATWG URL parser prints IPv6 in its canonical RFC 5952 form.
+    return `${new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1)}/${source}`;
+  }
+  return undefined;
+}
