@@ -148,3 +148,102 @@ t.test('lifecycle: listen once, close idempotent, drain before listen', async (t
   t.equal(idle.stats().draining, true);
   await t.rejects(idle.listen(), InvalidStateError);
 });
+
+t.test('drain: 503 at once, keeps serving, loses nothing in flight, then closes', async (t) => {
+  const { origin, port } = await startOrigin(t, { drainSeconds: 1, maxDataBytes: 64 * 1024 * 1024 });
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  t.teardown(() => agent.destroy());
+  let sent = 0;
+  let answered = 0;
+  let refused = 0;
+  const lost: string[] = [];
+  let stop = false;
+  const one = (): Promise<void> => new Promise((resolve) => {
+    sent++;
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode === 200 && Buffer.concat(chunks).toString() === TEXT) answered++;
+        else lost.push(`status ${res.statusCode}`);
+        resolve();
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // Refused = the listener was already closed: the request never started.
+      if (err.code === 'ECONNREFUSED') refused++;
+      else lost.push(err.code ?? err.message);
+      resolve();
+    });
+    req.end();
+  });
+  const loops = Array.from({ length: 8 }, async () => {
+    while (!stop) await one();
+  });
+
+  // A 32 MiB download read slowly: in flight when the listeners close, must still complete.
+  const size = 32 * 1024 * 1024;
+  const download = new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: `/data?size=${size}`, agent: false }, (res) => {
+      let got = 0;
+      res.on('data', (c: Buffer) => {
+        got += c.length;
+        res.pause();
+        setTimeout(() => res.resume(), 2); // ~ a few MB/s: takes longer than drainSeconds
+      });
+      res.on('end', () => resolve(got));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  await new Promise((r) => setTimeout(r, 200));
+  const t0 = Date.now();
+  const drained = origin.drain();
+  t.equal(origin.drain(), drained, 'drain() twice returns the same promise');
+  t.equal(origin.stats().draining, true);
+  t.equal(origin.stats().state, 'draining');
+  const h = await http(port, '/healthz');
+  t.equal(h.status, 503, '/healthz 503 at once');
+  t.equal(h.body.toString(), 'draining\n');
+  t.match(h.headers, COMMON);
+  const m = await http(port, '/metrics');
+  t.match(m.body.toString(), 'anycast_http_draining 1\n');
+  const during = answered;
+  await new Promise((r) => setTimeout(r, 500));
+  t.ok(answered > during, 'still serving while draining');
+  t.equal((await http(port, '/')).status, 200);
+  t.ok(origin.stats().inFlight >= 1, 'download in flight');
+
+  await drained;
+  const elapsed = Date.now() - t0;
+  stop = true;
+  await Promise.all(loops);
+  t.equal(await download, size, 'the in-flight download completed');
+  t.ok(elapsed >= 1000, `drain took ${elapsed} ms (>= drainSeconds)`);
+  t.same(lost, [], 'no request lost');
+  t.ok(answered > 50, `${answered} answered, ${refused} refused after close, ${sent} sent`);
+  t.equal(answered + refused, sent);
+  const s = origin.stats();
+  t.equal(s.state, 'closed');
+  t.equal(s.inFlight, 0);
+  t.equal(s.openConnections, 0);
+  await t.rejects(http(port, '/'), { code: 'ECONNREFUSED' });
+});
+
+t.test('drainSeconds: 0 closes right away; close() ends a long drain early', async (t) => {
+  const a = await startOrigin(t, { drainSeconds: 0 });
+  const t0 = Date.now();
+  await a.origin.drain();
+  t.ok(Date.now() - t0 < 2000);
+  await t.rejects(http(a.port, '/'), { code: 'ECONNREFUSED' });
+  const b = await startOrigin(t, { drainSeconds: 3600 });
+  const d = b.origin.drain();
+  t.equal((await http(b.port, '/healthz')).status, 503);
+  await b.origin.close();
+  await d;
+  t.equal(b.origin.stats().state, 'closed');
+  await t.rejects(http(b.port, '/'), { code: 'ECONNREFUSED' });
+});
