@@ -1,0 +1,160 @@
+import { Fn, LocalBackend, TerraformElement, TerraformIterator, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { Node } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { Accelerator } from './accelerator.js';
+import { ArtifactBucket } from './artifact-bucket.js';
+import { regionIdentifier } from './aws-facts.js';
+import type { AnycastConfig, ListenerConfig } from './config.js';
+import { EndpointGroup } from './endpoint-group.js';
+import { Listener } from './listener.js';
+import { OriginFleet } from './origin-fleet.js';
+import { OriginNetwork } from './origin-network.js';
+import { OriginRole } from './origin-role.js';
+import { renderUserData } from './user-data.js';
+
+export interface AnycastStackProps {
+  /** A validated config (parseConfig / loadConfig). */
+  readonly config: AnycastConfig;
+}
+
+/**
+ * The whole service: one accelerator with its listeners, and per region (through one AWS
+ * provider alias per region) a network, an origin fleet and one endpoint group per listener.
+ *
+ * Terraform names are readable paths (`network_us_east_1_vpc`, `group_http_eu_central_1`)
+ * instead of CDKTF's hashed ones, so the `synth:hcl` output reads like hand-written Terraform.
+ */
+export class AnycastStack extends TerraformStack {
+  readonly config: AnycastConfig;
+  readonly accelerator: Accelerator;
+  readonly listeners: ReadonlyMap<string, Listener>;
+  readonly endpointGroups: readonly EndpointGroup[];
+  readonly fleets: ReadonlyMap<string, OriginFleet>;
+  readonly artifact: ArtifactBucket;
+
+  constructor(scope: Construct, id: string, props: AnycastStackProps) {
+    super(scope, id);
+    const c = props.config;
+    this.config = c;
+    const defaultTags = [{ tags: { ...c.tags } }];
+    // State in infra/ (relative to cdktf.out/stacks/<stack>/, where cdktf and plain terraform run),
+    // instead of CDKTF's default absolute path, so the synthesized code is not tied to this machine.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+
+    // The default provider: the artifact bucket; IAM and Global Accelerator are global.
+    new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags });
+
+    this.artifact = new ArtifactBucket(this, 'artifact', { artifactPath: c.artifactPath, namePrefix: c.acceleratorName });
+    const role = new OriginRole(this, 'origin-role', { namePrefix: c.acceleratorName, artifactObjectArn: this.artifact.objectArn });
+
+    this.accelerator = new Accelerator(this, 'accelerator', {
+      name: c.acceleratorName,
+      ipAddressType: c.ipAddressType,
+      ipAddresses: c.ipAddresses,
+      flowLogs: c.flowLogs,
+    });
+    const listeners = new Map<string, Listener>();
+    for (const l of c.listeners) {
+      listeners.set(l.name, new Listener(this, `listener-${l.name}`, {
+        acceleratorArn: this.accelerator.arn,
+        protocol: l.protocol,
+        port: l.port,
+        clientAffinity: l.clientAffinity,
+      }));
+    }
+    this.listeners = listeners;
+
+    const userData = renderUserData({ bucket: this.artifact.bucket.id, key: this.artifact.key, bucketRegion: c.homeRegion });
+    const ports = c.listeners.map((l) => ({ protocol: l.protocol, port: l.port }));
+    const groups: EndpointGroup[] = [];
+    const fleets = new Map<string, OriginFleet>();
+    for (const r of c.regions) {
+      const provider = new AwsProvider(this, `aws-${r.region}`, { region: r.region, alias: regionIdentifier(r.region), defaultTags });
+      const network = new OriginNetwork(this, `network-${r.region}`, {
+        provider,
+        name: `${c.acceleratorName}-${r.region}`,
+        ports,
+        vpcCidr: r.vpcCidr,
+        ipv6: r.ipv6,
+        availabilityZones: r.availabilityZones,
+        instanceType: r.instanceType,
+      });
+      const fleet = new OriginFleet(this, `fleet-${r.region}`, {
+        provider,
+        name: `${c.acceleratorName}-${r.region}`,
+        subnetIds: network.subnets.map((s) => s.id),
+        securityGroupIds: [network.originSecurityGroup.id],
+        instanceProfileName: role.instanceProfile.name,
+        userData,
+        instanceCount: r.instanceCount,
+        instanceType: r.instanceType,
+        ipv6: r.ipv6,
+      });
+      fleets.set(r.region, fleet);
+      for (const l of c.listeners) {
+        groups.push(new EndpointGroup(this, `group-${l.name}-${r.region}`, {
+          listenerArn: (listeners.get(l.name) as Listener).arn,
+          region: r.region,
+          trafficDial: r.trafficDial,
+          healthCheck: r.healthCheck,
+          endpoints: fleet.instances.map((instance, i) => ({ endpointId: instance.id, weight: r.weights[i] as number })),
+          clientIpPreservation: true,
+        }));
+      }
+    }
+    this.endpointGroups = groups;
+    this.fleets = fleets;
+
+    this.outputs(c);
+  }
+
+  private outputs(c: AnycastConfig): void {
+    const acc = this.accelerator;
+    new TerraformOutput(this, 'anycast_ips', { value: acc.ipAddresses, description: 'The anycast IP addresses of the accelerator (every IP set)' });
+    new TerraformOutput(this, 'dns_name', { value: acc.dnsName, description: 'The accelerator DNS name (resolves to the anycast IPv4 addresses)' });
+    if (c.ipAddressType === 'DUAL_STACK') {
+      new TerraformOutput(this, 'dual_stack_dns_name', { value: acc.resource.dualStackDnsName, description: 'The accelerator dual-stack DNS name (A and AAAA)' });
+    }
+    // [for val in ip_sets : val.ip_addresses if val.ip_family == "IPv4"], flattened
+    const ipSets = TerraformIterator.fromList(acc.resource.ipSets);
+    const ipv4 = Token.asList(Fn.flatten(ipSets.forExpressionForList('val.ip_addresses if val.ip_family == "IPv4"')));
+    new TerraformOutput(this, 'test_commands', {
+      value: Fn.concat(testCommandFormats(c.listeners).map((f) => Fn.formatlist(f, [ipv4]))),
+      description: "The seed's checks against every anycast IPv4 address: which origins answer, counted",
+    });
+    new TerraformOutput(this, 'artifact_bucket', { value: this.artifact.bucket.id, description: 'Private bucket holding the origin artifact' });
+    new TerraformOutput(this, 'instance_ids', {
+      value: Object.fromEntries([...this.fleets].map(([region, fleet]) => [region, fleet.instances.map((i) => i.id)])),
+      description: 'Origin instances per region (shell: aws ssm start-session --region <region> --target <id>)',
+    });
+  }
+
+  /** Readable Terraform names: the construct path under the stack, `_`-joined, minus a trailing `resource`. */
+  protected override allocateLogicalId(tfElement: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(tfElement) ? tfElement.node : tfElement;
+    const path = node.scopes.slice(node.scopes.indexOf(this) + 1).map((s) => s.node.id);
+    if (path.length > 1 && path[path.length - 1] === 'resource') path.pop();
+    return path.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+  }
+}
+
+/**
+ * The seed's loops, one format string per listener kind (%s = an anycast IPv4 address):
+ * 100 requests, answers counted by origin.
+ */
+export function testCommandFormats(listeners: readonly ListenerConfig[]): string[] {
+  const formats: string[] = [];
+  const http = listeners.find((l) => l.serves === 'http');
+  if (http) {
+    const url = http.port === 80 ? 'http://%s/' : `http://%s:${http.port}/`;
+    formats.push(`for i in {1..100}; do curl -s -q ${url}; done | sort -n | uniq -c | sort -rn`);
+  }
+  for (const proto of ['UDP', 'TCP'] as const) {
+    const dns = listeners.find((l) => l.serves === 'dns' && l.protocol === proto);
+    if (!dns) continue;
+    const flags = `${dns.port === 53 ? '' : ` -p ${dns.port}`}${proto === 'TCP' ? ' +tcp' : ''}`;
+    formats.push(`for i in {1..100}; do dig @%s${flags} id.server txt ch +short; done | sort | uniq -c | sort -rn`);
+  }
+  return formats;
+}
