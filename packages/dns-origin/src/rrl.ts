@@ -97,9 +97,9 @@ export class RateLimiter {
     return (v & this.v4Mask) >>> 0;
   }
 
-  private v6Key(address: string): string {
+  private v6Key(address: string): number | string {
     // IPv4-mapped addresses (dual-stack sockets) are limited as IPv4.
-    if (address.startsWith('::ffff:') && address.includes('.')) return `4:${this.v4Key(address.slice(7))}`;
+    if (address.startsWith('::ffff:') && address.includes('.')) return this.v4Key(address.slice(7));
     const bytes = ipv6Bytes(address);
     const full = this.v6Bits >> 3;
     const rem = this.v6Bits & 7;

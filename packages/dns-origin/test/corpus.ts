@@ -1,0 +1,78 @@
+/**
+ * Replay BIND 9's dns_message_parse fuzzer seed corpus (third-party test data, MPL 2.0; see
+ * ../shared/data/dns-fuzz-corpus/README.md) over UDP and TCP. Every answer must be a
+ * well-formed DNS message with the query's ID and no larger than the query allows; packets
+ * under 12 octets or with QR=1 get none; the server answers id.server afterwards.
+ */
+import t from 'tap';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decode, header, ID, query, startOrigin, tcpQuery, txtOf, udpQuery } from './fixtures/helpers.js';
+import { allowedUdpSize, plausible } from './fixtures/oracle.js';
+
+// test/ -> packages/dns-origin -> packages -> repo root (/work/main) -> ../shared
+const CORPUS = fileURLToPath(new URL('../../../../shared/data/dns-fuzz-corpus', import.meta.url));
+const present = existsSync(CORPUS);
+const files = present ? readdirSync(CORPUS).filter((f) => f.endsWith('.pkt')).sort() : [];
+const opts = { skip: present ? false : `corpus not found at ${CORPUS}` } as const;
+
+async function batched<T>(items: T[], size: number, fn: (x: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+const zone = { name: 'example', a: ['10.53.0.1'], aaaa: ['fd92:7065:b8e:ffff::1'] };
+const big = { nsid: Buffer.alloc(200, 0x6e) };
+
+t.test('corpus over UDP', opts, async (t) => {
+  t.ok(files.length >= 300, `${files.length} packets`);
+  const { port, origin } = await startOrigin(t, { rrl: false, zone, ...big });
+  let answered = 0;
+  let silent = 0;
+  // Small packets in parallel batches; large ones one at a time, so the kernel's socket buffer
+  // (not the server) never drops any. Over 65507 octets cannot be sent over UDP at all.
+  const small = files.filter((f) => readFileSync(join(CORPUS, f)).length <= 1232);
+  const large = files.filter((f) => !small.includes(f));
+  let unsendable = 0;
+  const one = async (f: string) => {
+    const pkt = readFileSync(join(CORPUS, f));
+    if (pkt.length > 65_507) { unsendable++; t.comment(`${f}: ${pkt.length} octets, too large for UDP`); return; }
+    const out = await udpQuery(port, pkt, { timeoutMs: 1000 });
+    const mustDrop = pkt.length < 12 || ((pkt[2] as number) & 0x80) !== 0;
+    if (mustDrop) { t.equal(out, null, `${f}: dropped`); silent++; return; }
+    if (out === null) { t.fail(`${f}: no answer to a query`); return; }
+    answered++;
+    t.equal(header(out).id, pkt.readUInt16BE(0), `${f}: ID echoed`);
+    t.ok(out.length <= allowedUdpSize(pkt), `${f}: ${out.length} <= ${allowedUdpSize(pkt)}`);
+    t.doesNotThrow(() => decode(out), `${f}: well-formed`);
+    const why = plausible(pkt, out, zone.name);
+    t.equal(why, '', `${f}: ${why || 'plausible'}`);
+  };
+  await batched(small, 30, one);
+  await batched(large, 1, one);
+  t.comment(`${answered} answered, ${silent} dropped (QR=1 or short), ${unsendable} too large for UDP`);
+  t.same(txtOf(decode(await udpQuery(port, query('id.server', 'TXT', 'CH')))), [ID], 'still answering');
+  const s = await origin.stats();
+  t.equal(s.dropped, silent, `the server counted the same drops (${JSON.stringify(s)})`);
+});
+
+t.test('corpus over TCP (length-prefixed, one connection each)', opts, async (t) => {
+  const { port } = await startOrigin(t, { rrl: false, zone, ...big });
+  await batched(files, 30, async (f) => {
+    const pkt = readFileSync(join(CORPUS, f));
+    const r = await tcpQuery(port, [pkt], { timeoutMs: 400 });
+    const mustDrop = pkt.length < 12 || ((pkt[2] as number) & 0x80) !== 0;
+    if (mustDrop) { t.equal(r.answers.length, 0, `${f}: no answer`); return; }
+    t.equal(r.answers.length, 1, `${f}: one answer`);
+    const out = r.answers[0];
+    if (!out) return;
+    t.equal(header(out).id, pkt.readUInt16BE(0), `${f}: ID echoed`);
+    t.doesNotThrow(() => decode(out), `${f}: well-formed`);
+    t.equal(plausible(pkt, out, zone.name), '', f);
+  });
+  // All of it on one connection too: the server keeps reading frames after bad ones.
+  const all = files.map((f) => readFileSync(join(CORPUS, f)));
+  const r = await tcpQuery(port, [...all, query('id.server', 'TXT', 'CH', { id: 0xbeef })], { expect: 10_000, timeoutMs: 1500 });
+  const last = r.answers[r.answers.length - 1];
+  t.ok(last && header(last).id === 0xbeef, 'id.server answered after the whole corpus on one connection');
+});
