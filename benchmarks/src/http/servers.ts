@@ -1,0 +1,174 @@
+/**
+ * The HTTP peers of the benchmark: our origin, nginx, Go net/http and node:http, all serving
+ * the same body (`hostname: <id>\n`) and headers, each started pinned to one core.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_ROOT, spawnPinned, stopChild, waitForTcp } from '../lib/harness.js';
+
+export const INSTANCE_ID = 'i-0e32d5b1a3f76cc05';
+export const ZONE = 'us-west-2c';
+export const REGION = 'us-west-2';
+export const ID = `${INSTANCE_ID}.${ZONE}`;
+export const BODY = `hostname: ${ID}\n`;
+
+export const PEERS = ['origin', 'nginx', 'go', 'node'] as const;
+export type Peer = (typeof PEERS)[number];
+export const PEER_LABELS: Record<Peer, string> = {
+  origin: '@anycast-origin/http (uWS, 1 thread)',
+  nginx: 'nginx (1 worker, return 200)',
+  go: 'Go net/http',
+  node: 'node:http',
+};
+
+/** Tools the benchmark needs, with the Debian package of each. */
+export const TOOLS = [
+  { command: 'taskset', aptPackage: 'util-linux' },
+  { command: 'wrk', aptPackage: 'wrk' },
+  { command: 'nginx', aptPackage: 'nginx-light' },
+  { command: 'go', aptPackage: 'golang-go' },
+] as const;
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** From dist: the compiled .js entries. From source (tests under tap): the .ts ones, with tap's loader. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const nodeEntry = (name: string): string[] => (FROM_SOURCE ? [...process.execArgv, join(HERE, `${name}.ts`)] : [join(HERE, `${name}.js`)]);
+
+/** A free loopback port right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. */
+export function nginxConfig(port: number, dir: string): string {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dir, 'body')};
+  proxy_temp_path ${join(dir, 'proxy')};
+  fastcgi_temp_path ${join(dir, 'fastcgi')};
+  uwsgi_temp_path ${join(dir, 'uwsgi')};
+  scgi_temp_path ${join(dir, 'scgi')};
+  keepalive_requests 10000000;
+  server_tokens off;
+  server {
+    listen 127.0.0.1:${port} reuseport;
+    default_type "text/plain; charset=utf-8";
+    add_header x-served-by "${ID}" always;
+    add_header x-origin-region "${REGION}" always;
+    add_header cache-control "no-store" always;
+    location / { return 200 "${BODY.replace('\n', '\\n')}"; }
+  }
+}
+`;
+}
+
+/** Build server.go into `dir` with the Go toolchain (offline: GOPROXY=off, GOTOOLCHAIN=local). */
+export async function buildGo(dir: string): Promise<string> {
+  const src = join(BENCH_ROOT, 'src', 'http', 'server.go');
+  const out = join(dir, 'go-server');
+  const env = {
+    ...process.env,
+    GOCACHE: join(dir, 'gocache'),
+    GOPATH: join(dir, 'gopath'),
+    GOPROXY: 'off',
+    GOTOOLCHAIN: 'local',
+    GOFLAGS: '',
+    GO111MODULE: 'off',
+    CGO_ENABLED: '0',
+  };
+  const child = spawn('go', ['build', '-o', out, src], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`go build ${src} failed (exit ${code}): ${err}`);
+  return out;
+}
+
+export interface Running {
+  peer: Peer;
+  port: number;
+  child: ChildProcess;
+  /** What the server printed, for error messages. */
+  output(): string;
+}
+
+/** Start one peer pinned to `cpu`; resolves once its port accepts connections. */
+export async function startPeer(peer: Peer, cpu: number, dir: string, goBinary?: string): Promise<Running> {
+  const port = await freePort();
+  let child: ChildProcess;
+  switch (peer) {
+    case 'origin':
+      child = spawnPinned(cpu, process.execPath, [...nodeEntry('origin-server'), String(port), INSTANCE_ID, ZONE]);
+      break;
+    case 'node':
+      child = spawnPinned(cpu, process.execPath, [...nodeEntry('node-server'), String(port), ID, REGION]);
+      break;
+    case 'nginx': {
+      const conf = join(dir, `nginx-${port}.conf`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(conf, nginxConfig(port, dir));
+      child = spawnPinned(cpu, 'nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf]);
+      break;
+    }
+    case 'go':
+      if (!goBinary) throw new Error('startPeer(go): build it first with buildGo()');
+      child = spawnPinned(cpu, goBinary, [String(port), ID, REGION]);
+      break;
+  }
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const running: Running = { peer, port, child, output: () => out };
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${peer} exited (${code}) before listening: ${out}`))));
+  exited.catch(() => undefined);
+  try {
+    await Promise.race([waitForTcp(port, '127.0.0.1', 15_000), exited]);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return running;
+}
+
+/** GET / once and check status, body and identity headers; throws naming what is wrong. */
+export function checkAnswer(peer: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        const problems: string[] = [];
+        if (res.statusCode !== 200) problems.push(`status ${res.statusCode}`);
+        if (body !== BODY) problems.push(`body ${JSON.stringify(body)} instead of ${JSON.stringify(BODY)}`);
+        if (res.headers['x-served-by'] !== ID) problems.push(`x-served-by ${String(res.headers['x-served-by'])}`);
+        if (res.headers['cache-control'] !== 'no-store') problems.push(`cache-control ${String(res.headers['cache-control'])}`);
+        if (problems.length) reject(new Error(`${peer} on port ${port} answered wrong: ${problems.join('; ')}`));
+        else resolve();
+      });
+    });
+    req.on('error', (err) => reject(new Error(`${peer} on port ${port}: ${err.message}`)));
+    req.end();
+  });
+}
