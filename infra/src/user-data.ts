@@ -27,11 +27,14 @@ if [ ! -e /usr/bin/node ]; then ln -s /usr/bin/node-20 /usr/bin/node; fi
 # The artifact, read with the instance profile (which may read only this object).
 work=$(mktemp -d)
 aws s3 cp "s3://${bucket}/${key}" "$work/anycast-origin.tar.gz" --region "${bucketRegion}" --only-show-errors
-tar -xzf "$work/anycast-origin.tar.gz" -C "$work"
+tar -xzf "$work/anycast-origin.tar.gz" -C "$work" --no-same-owner
 test -f "$work/anycast-origin/dist/cli.js"
 rm -rf ${INSTALL_DIR}
 mv "$work/anycast-origin" ${INSTALL_DIR}
 rm -rf "$work"
+# Owned by root, readable by the unit's DynamicUser.
+chown -R root:root ${INSTALL_DIR}
+chmod -R u=rwX,go=rX ${INSTALL_DIR}
 
 # The origin binds 0.0.0.0:53: move systemd-resolved's stub listener (127.0.0.53:53) out of its
 # way and resolve through the VPC resolver directly.

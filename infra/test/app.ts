@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { STACK_NAME, buildApp } from '../src/app.js';
 import type { Json } from './fixtures/synth.js';
 
@@ -113,4 +114,31 @@ t.test('the app entry point (src/main.ts)', async (t) => {
     t.equal(r.status, 0, r.stderr);
     t.ok(readdirSync(join(dir, 'good.out', 'stacks')).includes(STACK_NAME));
   });
+});
+
+t.test('GIVEN the cdktf CLI WHEN `cdktf synth --hcl` runs offline (what `npm run synth:hcl` does) THEN it writes cdk.tf', { timeout: 120_000 }, async (t) => {
+  // Same as infra/cdktf.json, except that the app runs src/main.ts through tap's TypeScript
+  // loader (the test does not depend on a build) and the output goes to the test dir.
+  const cli = join(dir, 'cli');
+  mkdirSync(cli);
+  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+  const main = join(import.meta.dirname, '../src/main.ts');
+  writeFileSync(join(cli, 'cdktf.json'), JSON.stringify({
+    language: 'typescript',
+    app: [process.execPath, ...loader, main].join(' '),
+    output: 'cdktf.out',
+    sendCrashReports: 'false',
+    terraformProviders: [],
+  }));
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve('cdktf-cli/package.json');
+  const bin = join(dirname(pkg), (require(pkg) as { bin: { cdktf: string } }).bin.cdktf);
+  const r = spawnSync(process.execPath, [bin, 'synth', '--hcl'], {
+    cwd: cli,
+    encoding: 'utf8',
+    env: { ...process.env, ANYCAST_CONFIG: join(dir, 'config.json'), CHECKPOINT_DISABLE: '1', CI: '1', FORCE_COLOR: '0' },
+  });
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /Generated Terraform code for the stacks: anycast-origin/);
+  t.match(readFileSync(join(cli, 'cdktf.out/stacks/anycast-origin/cdk.tf'), 'utf8'), /resource "aws_globalaccelerator_accelerator" "accelerator"/);
 });
