@@ -34,7 +34,9 @@ const enum Parse {
   FORMERR_BARE,
   /** FORMERR echoing the question. */
   FORMERR,
-  NOTIMP_BARE,
+  /** QDCOUNT > 1: FORMERR, header only, every flag but QR cleared (as NSD; Knot drops). */
+  FORMERR_MULTI,
+  /** Opcode other than QUERY: NOTIMP, header only, opcode echoed (as NSD). */
   NOTIMP,
 }
 
@@ -91,6 +93,7 @@ export class Responder {
     let a: Answer;
     let withQuestion = true;
     let opcode = 0;
+    let noRd = false;
     switch (p) {
       case Parse.DROP:
         c.dropped++;
@@ -99,10 +102,10 @@ export class Responder {
         a = FORMERR; withQuestion = false; break;
       case Parse.FORMERR:
         a = FORMERR; break;
-      case Parse.NOTIMP_BARE:
-        a = NOTIMP; withQuestion = false; opcode = (msg[2] as number) & 0x78; break;
+      case Parse.FORMERR_MULTI:
+        a = FORMERR; withQuestion = false; noRd = true; break;
       case Parse.NOTIMP:
-        a = NOTIMP; opcode = (msg[2] as number) & 0x78; break;
+        a = NOTIMP; withQuestion = false; opcode = ((msg[2] as number) >> 3) & 0x0f; break;
       default:
         a = this.lookup(tcp, address);
     }
@@ -116,7 +119,7 @@ export class Responder {
         slip = true;
       }
     }
-    return this.build(msg, a, withQuestion, opcode, tcp, slip, address);
+    return this.build(msg, a, withQuestion, opcode, tcp, slip, address, noRd);
   }
 
   /** Parse header, question and additional section into the scratch fields. */
@@ -129,8 +132,9 @@ export class Responder {
     const qd = (msg[4] as number) << 8 | (msg[5] as number);
     const opcode = (b2 >> 3) & 0x0f;
     // The question, when there is exactly one that parses.
-    const qOk = qd === 1 && this.parseQuestion(msg);
-    if (opcode !== OPCODE_QUERY) return qOk ? Parse.NOTIMP : Parse.NOTIMP_BARE;
+    const qOk = qd >= 1 && this.parseQuestion(msg);
+    if (opcode !== OPCODE_QUERY) return Parse.NOTIMP;
+    if (qd > 1 && qOk) return Parse.FORMERR_MULTI;
     if (!qOk) return Parse.FORMERR_BARE;
     const an = (msg[6] as number) << 8 | (msg[7] as number);
     const ns = (msg[8] as number) << 8 | (msg[9] as number);
@@ -260,7 +264,7 @@ export class Responder {
   }
 
   /** Assemble header + question + records + OPT, truncating to what the transport allows. */
-  private build(msg: Buffer, a: Answer, withQuestion: boolean, opcode: number, tcp: boolean, slip: boolean, address: string): Buffer {
+  private build(msg: Buffer, a: Answer, withQuestion: boolean, opcode: number, tcp: boolean, slip: boolean, address: string, noRd: boolean): Buffer {
     const c = this.counters;
     const qLen = withQuestion ? this.qEnd - HEADER_SIZE : 0;
     let body = a.body;
@@ -289,7 +293,7 @@ export class Responder {
     out[0] = msg[0] as number;
     out[1] = msg[1] as number;
     const rcode = a.rcode;
-    let flags = FLAG_QR | (opcode << 8) | (((msg[2] as number) << 8) & FLAG_RD) | (rcode & 0x0f);
+    let flags = FLAG_QR | (opcode << 11) | (noRd ? 0 : ((msg[2] as number) << 8) & FLAG_RD) | (rcode & 0x0f);
     if (a.aa) flags |= FLAG_AA;
     if (tc) flags |= FLAG_TC;
     out.writeUInt16BE(flags, 2);

@@ -95,13 +95,13 @@ t.test('hygiene: drops, NOTIMP, FORMERR, AXFR', async (t) => {
   t.equal(ask(r, resp), null, 'QR=1: dropped');
   const status = query('id.server', 'TXT', 'CH');
   status[2] = ((status[2] as number) & 0x87) | (2 << 3);
-  t.match(header(ask(r, status) as Buffer), { rcode: RCODE.NOTIMP, opcode: 2, qd: 1, rd: true });
+  t.match(header(ask(r, status) as Buffer), { rcode: RCODE.NOTIMP, opcode: 2, qd: 0, rd: true });
   const update = query('example.net', 'SOA', 'IN');
   update[2] = ((update[2] as number) & 0x87) | (5 << 3);
   t.match(header(ask(r, update) as Buffer), { rcode: RCODE.NOTIMP, opcode: 5 });
   const qd2 = query('id.server', 'TXT', 'CH');
   qd2.writeUInt16BE(2, 4);
-  t.match(header(ask(r, qd2) as Buffer), { rcode: RCODE.FORMERR, qd: 0, an: 0, id: 0x1234 });
+  t.match(header(ask(r, qd2) as Buffer), { rcode: RCODE.FORMERR, qd: 0, an: 0, id: 0x1234, rd: false });
   t.match(header(ask(r, Buffer.from([0xab, 0xcd, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])) as Buffer), { id: 0xabcd, rcode: RCODE.FORMERR, qd: 0, rd: true });
   t.match(header(ask(r, query('id.server', 'TXT', 'CH').subarray(0, 20)) as Buffer), { rcode: RCODE.FORMERR, qd: 0 }, 'truncated question');
   const an1 = query('id.server', 'TXT', 'CH');
