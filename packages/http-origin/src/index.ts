@@ -1,4 +1,4 @@
-export { createHttpOrigin, STATE_CHANNEL } from './origin.js';
+export { createHttpOrigin, ERROR_CHANNEL, STATE_CHANNEL } from './origin.js';
 export type { HttpOrigin, HttpOriginState, HttpOriginStats } from './origin.js';
 export type { HttpOriginOptions, ResolvedOptions } from './options.js';
 export { resolveOptions } from './options.js';

@@ -40,6 +40,8 @@ export interface HttpOriginStats {
   openConnections: number | null;
   /** Streaming (/data) responses not finished yet. */
   inFlight: number;
+  /** The first worker-thread failure after start (also published on ERROR_CHANNEL), else null. */
+  workerError: WorkerError | null;
 }
 
 export interface HttpOrigin {
@@ -62,6 +64,9 @@ export interface HttpOrigin {
 /** diagnostics_channel the origin publishes its state changes on: `{ origin, state, port }`. */
 export const STATE_CHANNEL = 'anycast-origin:http:state';
 const stateChannel = channel(STATE_CHANNEL);
+/** diagnostics_channel for failures after listen() (a worker thread that threw or exited): `{ origin, error }`. */
+export const ERROR_CHANNEL = 'anycast-origin:http:error';
+const errorChannel = channel(ERROR_CHANNEL);
 
 /** Ask node:net why host:port cannot be bound (uWS only says false). */
 async function whyNotListening(host: string, port: number): Promise<HttpOriginError> {
@@ -125,8 +130,9 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
   const startThread = (thread: number): ThreadHandle =>
     threadCount === 1
       ? localThread(init(thread))
-      : workerThread(init(thread), (err) => {
-        workerFailure ??= err;
+      : workerThread(init(thread), (error) => {
+        workerFailure ??= error;
+        if (errorChannel.hasSubscribers) errorChannel.publish({ origin, error });
       });
 
   const stopAll = async (graceful: boolean): Promise<void> => {
@@ -233,9 +239,9 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
         bytesSent: shared.sum(BYTES_SLOT),
         openConnections: boundPort !== null && state !== 'closed' ? openConnections(boundPort) : 0,
         inFlight: shared.sum(INFLIGHT_SLOT),
+        workerError: workerFailure ?? null,
       };
     },
   };
-  Object.defineProperty(origin, 'workerFailure', { get: () => workerFailure, enumerable: false });
   return origin;
 }

@@ -355,9 +355,37 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
 
 function clientAddress(res: HttpResponse): string | null {
   try {
-    const text = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
-    return text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text;
+    return canonicalIp(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
   } catch {
     return null; // the fallback does not implement it
   }
+}
+
+/**
+ * uWS gives IPv6 peers fully expanded (`0000:...:0001`): compress them (RFC 5952) and turn
+ * IPv4-mapped addresses (`::ffff:a.b.c.d`) into plain IPv4.
+ */
+export function canonicalIp(text: string): string {
+  if (!text.includes(':')) return text;
+  if (text.includes('.')) return /^(?:0{1,4}:){0,5}:?(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text)?.[1] ?? text.toLowerCase();
+  const parts = text.split(':');
+  if (parts.length !== 8 || parts.some((p) => !/^[0-9a-f]{1,4}$/i.test(p))) return text.toLowerCase();
+  const groups = parts.map((p) => parseInt(p, 16));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const a = groups[6] ?? 0;
+    const b = groups[7] ?? 0;
+    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  }
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }

@@ -110,7 +110,7 @@ t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
     t.match(text, 'anycast_http_threads 1\n');
     t.match(text, /anycast_http_open_connections [1-9]\d*\n/);
     const s = origin.stats();
-    t.match(s, { backend: 'native', threads: 1, state: 'listening', listening: true, draining: false, address: '127.0.0.1', port, inFlight: 0 });
+    t.match(s, { backend: 'native', threads: 1, state: 'listening', listening: true, draining: false, address: '127.0.0.1', port, inFlight: 0, workerError: null });
     t.equal(s.requests.byRoute.root['200'], 7);
     t.equal(s.requests.byRoute.json['405'], 5);
     t.equal(s.requests.byRoute.metrics['200'], 2);
@@ -134,6 +134,29 @@ t.test('a second origin on a taken port: coded error naming host:port', async (t
     t.match(err.message, 'address already in use');
     t.equal(origin.stats().state, 'closed');
   }
+});
+
+t.test('IPv6 loopback', async (t) => {
+  const { createServer: probe } = await import('node:net');
+  const ok = await new Promise<boolean>((r) => { const s = probe(); s.once('error', () => r(false)); s.listen(0, '::1', () => s.close(() => r(true))); });
+  if (!ok) {
+    t.comment('no ::1 on this host: skipped');
+    return;
+  }
+  const { origin, port } = await startOrigin(t, { host: '::1' });
+  const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    import('node:http').then(({ request }) => {
+      const req = request({ host: '::1', port, path: '/json', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    }, reject);
+  });
+  t.equal(r.status, 200);
+  t.match(JSON.parse(r.body), { clientAddress: '::1', serverAddress: '::1', serverPort: port });
+  t.match(origin.stats(), { address: '::1', port });
 });
 
 t.test('lifecycle: listen once, close idempotent, drain before listen', async (t) => {
