@@ -12,17 +12,17 @@ export type RouteName = (typeof ROUTES)[number];
 export const ROUTE = Object.freeze({ root: 0, json: 1, healthz: 2, metrics: 3, bench: 4, data: 5 } as const);
 
 /** Statuses the origin itself answers with, in counter order. */
-export const STATUSES = Object.freeze([200, 400, 405, 503] as const);
+export const STATUSES = Object.freeze([200, 400, 405, 500, 503] as const);
 export type StatusCode = (typeof STATUSES)[number];
-export const STATUS = Object.freeze({ 200: 0, 400: 1, 405: 2, 503: 3 } as const);
+export const STATUS = Object.freeze({ 200: 0, 400: 1, 405: 2, 500: 3, 503: 4 } as const);
 
 const NS = STATUSES.length;
 /** Slot of the response-body byte counter within a thread's slice. */
 export const BYTES_SLOT = ROUTES.length * NS;
 /** Slot of the in-flight (streaming) response gauge within a thread's slice. */
 export const INFLIGHT_SLOT = BYTES_SLOT + 1;
-/** Float64 slots per thread (padded so threads do not share a cache line). */
-export const SLOTS_PER_THREAD = 32;
+/** Float64 slots per thread (routes x statuses, bytes, in flight; a multiple of 8 so threads do not share a cache line). */
+export const SLOTS_PER_THREAD = Math.ceil((INFLIGHT_SLOT + 1) / 8) * 8;
 
 /** Int32 control cells. */
 const DRAINING = 0;

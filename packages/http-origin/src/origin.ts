@@ -112,6 +112,7 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
   let wakeDrain: (() => void) | undefined;
   let workerFailure: WorkerError | undefined;
 
+  const stopped = (): boolean => state === 'closing' || state === 'closed';
   const setState = (s: HttpOriginState): void => {
     state = s;
     if (stateChannel.hasSubscribers) stateChannel.publish({ origin, state: s, port: boundPort });
@@ -156,19 +157,22 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
           // other threads can join it (retry if someone takes it in between).
           let tries = 0;
           do p = await first.listen(await freePort(opts.host));
-          while (p === false && ++tries < 5);
+          while (p === false && !stopped() && ++tries < 5);
         } else p = await first.listen(opts.port);
+        if (stopped()) throw new InvalidStateError('close() was called while listen() was starting');
         if (p === false) throw await whyNotListening(opts.host, opts.port);
         boundPort = p;
         shared.port = p;
         for (let t = 1; t < threadCount; t++) handles.push(startThread(t));
         const rest = await Promise.all(handles.slice(1).map((h) => h.listen(p)));
+        if (stopped()) throw new InvalidStateError('close() was called while listen() was starting');
         const bad = rest.findIndex((r) => r === false);
         if (bad >= 0) throw new ListenError(opts.host, p, `thread ${bad + 1} of ${threadCount} could not join the port (SO_REUSEPORT)`);
       } catch (err) {
         await stopAll(false);
         handles = [];
         boundPort = null;
+        shared.port = 0;
         setState('closed');
         throw err;
       }

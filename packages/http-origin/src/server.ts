@@ -142,6 +142,23 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
     endEmpty(writeBlock(res, R.text), benchLen);
   });
 
+  // Off the hot path, a handler that throws would leave uWS without an answer, and uWS aborts
+  // the process then: answer 500 instead.
+  const status500 = Buffer.from('500 Internal Server Error');
+  const internalError = Buffer.from('internal error\n');
+  const safe = (route: number, h: (res: HttpResponse, req: HttpRequest) => void) => (res: HttpResponse, req: HttpRequest): void => {
+    try {
+      h(res, req);
+    } catch {
+      c[slot(route, STATUS[500])]! += 1;
+      try {
+        writeBlock(res.writeStatus(status500), R.text).end(internalError, true);
+      } catch {
+        // already answered (or aborted): nothing more to do
+      }
+    }
+  };
+
   // ---- /healthz ----
   const iOk = slot(ROUTE.healthz, STATUS[200]);
   const i503 = slot(ROUTE.healthz, STATUS[503]);
@@ -196,17 +213,17 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
     };
     return Buffer.from(JSON.stringify(doc) + '\n', 'utf8');
   };
-  app.get('/json', (res, req) => {
+  app.get('/json', safe(ROUTE.json, (res, req) => {
     const b = echo(res, req);
     c[iJson]! += 1;
     c[BYTES_SLOT]! += b.length;
     writeBlock(res, R.json).end(b, closing);
-  });
-  app.head('/json', (res, req) => {
+  }));
+  app.head('/json', safe(ROUTE.json, (res, req) => {
     const b = echo(res, req);
     c[iJson]! += 1;
     endEmpty(writeBlock(res, R.json), b.length);
-  });
+  }));
 
   // ---- /metrics ----
   const iMetrics = slot(ROUTE.metrics, STATUS[200]);
@@ -221,8 +238,8 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
       res.end(b, closing);
     }
   };
-  app.get('/metrics', (res) => metrics(res, false));
-  app.head('/metrics', (res) => metrics(res, true));
+  app.get('/metrics', safe(ROUTE.metrics, (res) => metrics(res, false)));
+  app.head('/metrics', safe(ROUTE.metrics, (res) => metrics(res, true)));
 
   // ---- /data?size=N ----
   const iData = slot(ROUTE.data, STATUS[200]);
@@ -293,8 +310,8 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
     };
     if (!pump()) res.onWritable(pump);
   };
-  app.get('/data', (res, req) => data(res, req, false));
-  app.head('/data', (res, req) => data(res, req, true));
+  app.get('/data', safe(ROUTE.data, (res, req) => data(res, req, false)));
+  app.head('/data', safe(ROUTE.data, (res, req) => data(res, req, true)));
 
   // ---- every other method: 405 with Allow ----
   const routeOf = (url: string): number => {
@@ -322,14 +339,19 @@ export function createThreadServer(init: ThreadInit): ThreadServer {
       listenSocket = null;
     }
   };
+  let closedAll = false;
   const closeAll = (): void => {
     closeListener();
+    if (closedAll) return;
+    closedAll = true;
     if (typeof app.close === 'function') app.close();
   };
 
   return {
     backend,
     listen(port: number): Promise<number | false> {
+      // Never listen once closing started: a socket opened then would outlive the thread.
+      if (closing || closedAll) return Promise.resolve(false);
       return new Promise((resolve) => {
         app.listen(init.host, port, (ls) => {
           if (!ls) return resolve(false);

@@ -51,6 +51,8 @@ export function workerThread(init: ThreadInit, onFailure: (err: WorkerError) => 
     worker.once('exit', (code) => {
       exitedCode = code;
       if (!asked) fail(new WorkerError(init.thread, `exited unexpectedly with code ${code}`));
+      listenWaiter?.resolve(false);
+      listenWaiter = undefined;
       resolve();
     });
   });
@@ -80,6 +82,7 @@ export function workerThread(init: ThreadInit, onFailure: (err: WorkerError) => 
     index: init.thread,
     listen(port) {
       if (failure) return Promise.reject(failure);
+      if (asked) return Promise.resolve(false);
       return new Promise((resolve, reject) => {
         listenWaiter = { resolve, reject };
         send({ op: 'listen', port });

@@ -27,6 +27,7 @@ if (port) {
     port.close();
   };
   port.on('message', (m: ToWorker) => {
+    if (ended) return;
     switch (m.op) {
       case 'listen':
         void server.listen(m.port).then((p) => port.postMessage({ op: 'listening', port: p } satisfies FromWorker));

@@ -53,3 +53,15 @@ t.test('close() ends every worker thread', async (t) => {
   t.ok(process.getActiveResourcesInfo().length <= before, JSON.stringify(process.getActiveResourcesInfo()));
   t.type(Worker, 'function');
 });
+
+t.test('close() while listen() is starting threads: listen rejects, everything ends', async (t) => {
+  const { createHttpOrigin, InvalidStateError } = await import('../src/index.js');
+  const { identity } = await import('./fixtures/helpers.js');
+  for (const threads of [1, 2]) {
+    const origin = createHttpOrigin({ identity, port: 0, threads });
+    const listening = origin.listen();
+    await origin.close();
+    await t.rejects(listening, InvalidStateError, `threads: ${threads}`);
+    t.equal(origin.stats().state, 'closed');
+  }
+});
