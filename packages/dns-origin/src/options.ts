@@ -99,6 +99,9 @@ export const DEFAULTS = Object.freeze({
   hideIdentity: false,
   hideVersion: false,
   version: `@anycast-origin/dns ${pkg.version}`,
+  /** bytes: UDP socket receive buffer asked for (the kernel caps it at net.core.rmem_max), so
+   * a GC pause does not overflow the 208 KiB default under load */
+  udpReceiveBufferBytes: 4 * 1024 * 1024,
   zone: Object.freeze({
     /** seconds */
     ttl: 300,

@@ -11,6 +11,7 @@ import { isIPv6 } from 'node:net';
 import { channel } from 'node:diagnostics_channel';
 import { AddressInUseError, ListenError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
+import { DEFAULTS } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
@@ -71,7 +72,7 @@ export class Server {
 
   private bindUdp(port: number): Promise<UdpSocket> {
     const host = this.opts.host;
-    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: DEFAULTS.udpReceiveBufferBytes });
     const responder = this.responder;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => reject(listenError(host, port, err));

@@ -1,0 +1,10 @@
+/** Our origin as a benchmark subject: `node origin-server.js <port>`; prints the bound address as JSON. */
+import { createIdentity } from '@anycast-origin/identity';
+import { createDnsOrigin } from '@anycast-origin/dns';
+
+const port = Number(process.argv[2] ?? 0);
+const identity = createIdentity({ hostname: 'bench', instanceId: 'i-0e32d5b1a3f76cc05', availabilityZone: 'us-west-2c' });
+const origin = createDnsOrigin({ identity, host: '127.0.0.1', port, workers: 1, rrl: false, drainSeconds: 0 });
+const bound = await origin.listen();
+process.stdout.write(`${JSON.stringify(bound)}\n`);
+process.on('SIGTERM', () => { void origin.close().then(() => process.exit(0)); });

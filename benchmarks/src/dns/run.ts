@@ -1,0 +1,141 @@
+/**
+ * DNS benchmark: our origin (workers 1, RRL off), NSD (RRL off), Knot, and a bare node:dgram
+ * template loop, each pinned to one core with dnsperf pinned to the other; CH TXT id.server
+ * from a binary query file (-B), -c 8; several interleaved rounds; q/s, lost queries and RSS,
+ * ratios to NSD from the same run; JSON written to benchmarks/results/.
+ *
+ *   npm run bench:dns -w benchmarks -- --rounds 3 --seconds 5
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  cores, median, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, writeResults,
+} from '../lib/harness.js';
+import { binaryQuery, freePort, knotConf, nsdConf, parseDnsperf } from './peers.js';
+import type { DnsperfResult } from './peers.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '8' },
+    outstanding: { type: 'string', default: '200' },
+    'paced-qps': { type: 'string', default: '30000' },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const clients = Number(values.clients);
+const outstanding = Number(values.outstanding);
+const pacedQps = Number(values['paced-qps']);
+
+requireTools([
+  { command: 'dnsperf', aptPackage: 'dnsperf' },
+  { command: 'taskset', aptPackage: 'util-linux' },
+  { command: 'nsd', aptPackage: 'nsd' },
+  { command: 'knotd', aptPackage: 'knot' },
+]);
+
+interface Subject { name: string; port: number; child?: ChildProcess; qps: number[]; lost: number; sent: number; rss: number; paced?: DnsperfResult }
+
+/** Ask id.server over UDP; true when the identity comes back. */
+async function answers(port: number): Promise<boolean> {
+  const q = binaryQuery('id.server').subarray(2);
+  const sock = createSocket('udp4');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { sock.close(); resolve(false); }, 200);
+    sock.on('message', (m) => { clearTimeout(timer); sock.close(); resolve(m.includes(Buffer.from(ID))); });
+    sock.send(q, port, '127.0.0.1');
+  });
+}
+
+async function waitReady(s: Subject): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (await answers(s.port)) return;
+    await sleep(100);
+  }
+  throw new Error(`${s.name} is not answering id.server on 127.0.0.1:${s.port}`);
+}
+
+async function main(): Promise<void> {
+  const { server: serverCpu, load: loadCpu } = cores();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dns-'));
+  const qfile = join(dir, 'id.server.bin');
+  writeFileSync(qfile, binaryQuery('id.server'));
+  const subjects: Subject[] = [];
+  const add = (name: string, port: number, child: ChildProcess) => {
+    child.stderr?.resume();
+    child.stdout?.resume();
+    subjects.push({ name, port, child, qps: [], lost: 0, sent: 0, rss: 0 });
+  };
+  try {
+    const nsdDir = join(dir, 'nsd');
+    const knotDir = join(dir, 'knot');
+    mkdirSync(nsdDir);
+    mkdirSync(join(knotDir, 'db'), { recursive: true });
+    const common = { identity: ID, version: 'bench' };
+    let port = await freePort();
+    writeFileSync(join(nsdDir, 'nsd.conf'), nsdConf({ ...common, port, dir: nsdDir, rundir: nsdDir }));
+    add('NSD', port, spawnPinned(serverCpu, 'nsd', ['-d', '-c', join(nsdDir, 'nsd.conf')]));
+    port = await freePort();
+    writeFileSync(join(knotDir, 'knot.conf'), knotConf({ ...common, port, dir: knotDir, rundir: dir }));
+    add('Knot', port, spawnPinned(serverCpu, 'knotd', ['-c', join(knotDir, 'knot.conf')]));
+    port = await freePort();
+    add('anycast-origin (workers 1)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port)]));
+    port = await freePort();
+    add('bare dgram + template', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'bare-dgram.js'), String(port), ID]));
+    for (const s of subjects) await waitReady(s);
+
+    const dnsperf = (s: Subject, extra: string[] = []) => runPinned(loadCpu, 'dnsperf', [
+      '-s', '127.0.0.1', '-p', String(s.port), '-d', qfile, '-B', '-c', String(clients), '-q', String(outstanding), '-l', String(seconds), ...extra,
+    ]);
+    for (let r = 0; r < rounds; r++) {
+      // Interleave, rotating the order each round.
+      const order = subjects.map((_, i) => subjects[(i + r) % subjects.length] as Subject);
+      for (const s of order) {
+        const out = await dnsperf(s);
+        const res = parseDnsperf(out.stdout);
+        if (!Number.isFinite(res.qps)) throw new Error(`dnsperf against ${s.name} failed: ${out.stdout}${out.stderr}`);
+        s.qps.push(res.qps);
+        s.lost += res.lost;
+        s.sent += res.sent;
+        s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
+        process.stderr.write(`round ${r + 1}/${rounds} ${s.name}: ${Math.round(res.qps)} q/s, lost ${res.lost}\n`);
+      }
+    }
+    // Below saturation: a paced run, where nothing should be lost.
+    for (const s of subjects) {
+      s.paced = parseDnsperf((await dnsperf(s, ['-Q', String(pacedQps)])).stdout);
+      s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
+    }
+  } finally {
+    for (const s of subjects) if (s.child) await stopChild(s.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const nsd = median(subjects.find((s) => s.name === 'NSD')?.qps ?? []);
+  const headers = ['server (1 core)', 'q/s (median)', 'vs NSD', 'rounds q/s', 'lost (saturated)', `lost @${pacedQps} q/s`, 'RSS MB'];
+  const rows = subjects.map((s) => [
+    s.name, Math.round(median(s.qps)), ratio(median(s.qps), nsd), s.qps.map((q) => Math.round(q / 1000) + 'k').join(' '),
+    `${s.lost} of ${s.sent}`, s.paced ? `${s.paced.lost} of ${s.paced.sent}` : 'n/a', (s.rss / 2 ** 20).toFixed(1),
+  ]);
+  const command = `taskset -c ${loadCpu} dnsperf -s 127.0.0.1 -p <port> -d id.server.bin -B -c ${clients} -q ${outstanding} -l ${seconds}`;
+  process.stdout.write(`\nCH TXT id.server, server pinned to CPU ${serverCpu}, ${command}; ${rounds} interleaved rounds\n\n${table(headers, rows)}\n`);
+  const file = writeResults('dns', {
+    date: new Date().toISOString(), rounds, seconds, clients, outstanding, pacedQps, command, serverCpu, loadCpu,
+    subjects: subjects.map((s) => ({ name: s.name, qps: s.qps, medianQps: median(s.qps), ratioToNsd: median(s.qps) / nsd, lost: s.lost, sent: s.sent, paced: s.paced, rssBytes: s.rss })),
+  });
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+await main();
