@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '@anycast-origin/testkit';
 import { stopChild } from '../src/lib/harness.js';
-import { parseAutocannon, parseWrk } from '../src/http/load.js';
+import { cpuMicros, parseAutocannon, parseWrk } from '../src/http/load.js';
 import { BODY, ID, PEERS, buildGo, checkAnswer, nginxConfig, startPeer } from '../src/http/servers.js';
 
 const WRK = `Running 5s test @ http://127.0.0.1:8080/
@@ -25,11 +25,19 @@ Transfer/sec:     24.00MB
 `;
 
 t.test('wrk and autocannon output parsers', async (t) => {
-  t.same(parseWrk(WRK), { rps: 139424.6, p99Ms: 1.02, errors: 3 });
-  t.same(parseWrk(WRK.replace('1.02ms', '900.00us').replace('  Non-2xx or 3xx responses: 3\n', '  Socket errors: connect 0, read 2, write 0, timeout 1\n')), { rps: 139424.6, p99Ms: 0.9, errors: 3 });
+  t.same(parseWrk(WRK), { rps: 139424.6, requests: 697123, p99Ms: 1.02, errors: 3 });
+  t.same(parseWrk(WRK.replace('1.02ms', '900.00us').replace('  Non-2xx or 3xx responses: 3\n', '  Socket errors: connect 0, read 2, write 0, timeout 1\n')), { rps: 139424.6, requests: 697123, p99Ms: 0.9, errors: 3 });
   t.throws(() => parseWrk('garbage'));
-  t.same(parseAutocannon('progress\n{"requests":{"average":118000},"latency":{"p99":9},"non2xx":0,"errors":1,"timeouts":0}\n'), { rps: 118000, p99Ms: 9, errors: 1 });
+  t.same(parseAutocannon('progress\n{"requests":{"average":118000,"total":590000},"latency":{"p99":9},"non2xx":0,"errors":1,"timeouts":0}\n'), { rps: 118000, requests: 590000, p99Ms: 9, errors: 1 });
   t.throws(() => parseAutocannon('no json'));
+});
+
+t.test('cpuMicros reads a process CPU time from /proc', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const a = cpuMicros(process.pid);
+  const end = Date.now() + 50;
+  while (Date.now() < end); // burn ~50 ms of CPU
+  const b = cpuMicros(process.pid);
+  t.ok(b - a >= 20_000, `${b - a} us used`);
 });
 
 t.test('nginx config: one process, the same body and headers', async (t) => {

@@ -1,14 +1,30 @@
 /** Load generators: wrk and autocannon, pinned to the load core; output parsers. */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runPinned } from '../lib/harness.js';
 
 export interface LoadResult {
   rps: number;
+  /** Requests completed in the run. */
+  requests: number;
   /** 99th percentile latency in milliseconds. */
   p99Ms: number;
   /** Non-2xx answers plus socket errors. */
   errors: number;
 }
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, from /proc/<pid>/stat.
+ * Server CPU per request is a steadier measure than req/s on a machine shared with other
+ * work: req/s drops when the server's core is taken by others, CPU per request hardly moves.
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
 
@@ -20,15 +36,16 @@ export function parseWrk(out: string): LoadResult {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const sockErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps: Number(rps[1]), p99Ms: Number(p99[1]) * (UNITS[p99[2]] ?? 1), errors: non2xx + sockErrors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  return { rps: Number(rps[1]), requests, p99Ms: Number(p99[1]) * (UNITS[p99[2]] ?? 1), errors: non2xx + sockErrors };
 }
 
 /** Parse `autocannon --json` output (the last JSON line). */
 export function parseAutocannon(out: string): LoadResult {
   const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (!line) throw new Error(`cannot parse autocannon output:\n${out}`);
-  const j = JSON.parse(line) as { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number; timeouts: number };
-  return { rps: j.requests.average, p99Ms: j.latency.p99, errors: (j.non2xx ?? 0) + (j.errors ?? 0) + (j.timeouts ?? 0) };
+  const j = JSON.parse(line) as { requests: { average: number; total?: number }; latency: { p99: number }; non2xx: number; errors: number; timeouts: number };
+  return { rps: j.requests.average, requests: j.requests.total ?? 0, p99Ms: j.latency.p99, errors: (j.non2xx ?? 0) + (j.errors ?? 0) + (j.timeouts ?? 0) };
 }
 
 export async function wrk(cpu: number, port: number, seconds: number, connections = 64): Promise<LoadResult> {
