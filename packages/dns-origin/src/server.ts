@@ -29,6 +29,7 @@ export const CHANNELS = Object.freeze({
 });
 const chSocketError = channel(CHANNELS.socketError);
 const chTcpClosed = channel(CHANNELS.tcpClosed);
+const chListening = channel(CHANNELS.listening);
 
 export interface Bound {
   address: string;
@@ -62,6 +63,7 @@ export class Server {
         const tcp = await this.listenTcp(udpPort);
         this.udp = udp;
         this.tcp = tcp;
+        if (chListening.hasSubscribers) chListening.publish({ host, udpPort, tcpPort: udpPort, pid: process.pid });
         return { address: host, udpPort, tcpPort: udpPort };
       } catch (err) {
         udp.close();

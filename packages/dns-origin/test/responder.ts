@@ -213,3 +213,35 @@ t.test('RRL inside the responder: drop and slip (TC, no records)', async (t) => 
   t.equal(r.counters.rrlLimited, r.counters.rrlDropped + r.counters.rrlSlipped);
   t.ok(r.counters.rrlLimited >= 16);
 });
+
+t.test('hand-made malformed packets: loops, pointers, huge counts, bad OPT, long names', async (t) => {
+  const r = responder();
+  const hdr = (qd: number, an: number, ns: number, ar: number) => Buffer.from([0xab, 0xcd, 1, 0, 0, qd, 0, an, 0, ns, ar >> 8, ar & 255]);
+  const q = Buffer.from([2, 0x69, 0x64, 6, 0x73, 0x65, 0x72, 0x76, 0x65, 0x72, 0, 0, 16, 0, 3]);
+  const cases: [string, Buffer, number | null][] = [
+    ['header only, truncated', hdr(1, 0, 0, 0).subarray(0, 7), null],
+    ['question name is a pointer loop to itself', Buffer.concat([hdr(1, 0, 0, 0), Buffer.from([0xc0, 12, 0, 16, 0, 3])]), 1],
+    ['question name points forward', Buffer.concat([hdr(1, 0, 0, 0), Buffer.from([0xc0, 20, 0, 16, 0, 3, 0, 0, 0])]), 1],
+    ['question label runs past the end', Buffer.concat([hdr(1, 0, 0, 0), Buffer.from([40, 0x61, 0x62])]), 1],
+    ['extended label type 0x40', Buffer.concat([hdr(1, 0, 0, 0), Buffer.from([0x41, 0, 0, 16, 0, 3])]), 1],
+    ['ARCOUNT 65535 with nothing after the question', Buffer.concat([hdr(1, 0, 0, 65535), q]), 1],
+    ['QDCOUNT 255', Buffer.concat([hdr(255, 0, 0, 0), q]), 1],
+    ['additional owner is a pointer loop', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0xc0, 27, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0])]), 1],
+    ['additional owner pointer past the end', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0xc0, 0xff, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0])]), 1],
+    ['OPT rdlength past the end', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 9, 0, 3])]), 1],
+    ['OPT option length past its rdata', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 9])]), 1],
+    ['OPT option header cut short', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 2, 0, 3])]), 1],
+    ['OPT record cut short', Buffer.concat([hdr(1, 0, 0, 1), q, Buffer.from([0, 0, 41, 4])]), 1],
+    ['name of 300 octets', Buffer.concat([hdr(1, 0, 0, 0), ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([59]), Buffer.alloc(59, 0x61)])), Buffer.from([0, 0, 16, 0, 3])]), 1],
+    ['NSCOUNT 1', Buffer.concat([hdr(1, 0, 1, 0), q]), 1],
+  ];
+  for (const [name, msg, rcode] of cases) {
+    const out = r.respond(msg, '192.0.2.1', false, false);
+    if (rcode === null) { t.equal(out, null, name); continue; }
+    t.ok(out, name);
+    if (!out) continue;
+    t.match(header(out), { id: 0xabcd, qr: true, rcode, an: 0 }, name);
+    t.ok(out.length <= 512, `${name}: ${out.length} octets`);
+  }
+  t.same(txtOf(decode(r.respond(query('id.server', 'TXT', 'CH'), '192.0.2.1', false, false))), [ID], 'still answering');
+});

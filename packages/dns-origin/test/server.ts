@@ -2,7 +2,8 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { dig, needs } from '@anycast-origin/testkit';
-import { createDnsOrigin } from '../src/index.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { CHANNELS, createDnsOrigin } from '../src/index.js';
 import { decode, header, ID, identity, query, startOrigin, tcpQuery, txtOf, udpQuery } from './fixtures/helpers.js';
 
 const zone = { name: 'example.net', a: ['192.0.2.1'], aaaa: ['2001:db8::1'] };
@@ -154,4 +155,16 @@ t.test('listen(): address in use is a coded error naming host:port (UDP taken, T
   const c = createDnsOrigin({ identity, host: '192.0.2.1', port: 0 });
   t.teardown(() => c.close());
   await t.rejects(c.listen(), { code: 'DNS_ORIGIN_ERR_LISTEN', message: /192\.0\.2\.1:0/ }, 'an address not on this host');
+});
+
+t.test('diagnostics_channel: listening and tcp-closed are published (the library never logs)', async (t) => {
+  const seen: { name: string; msg: unknown }[] = [];
+  const onListening = (msg: unknown) => seen.push({ name: 'listening', msg });
+  const onClosed = (msg: unknown) => seen.push({ name: 'tcp-closed', msg });
+  subscribe(CHANNELS.listening, onListening);
+  subscribe(CHANNELS.tcpClosed, onClosed);
+  t.teardown(() => { unsubscribe(CHANNELS.listening, onListening); unsubscribe(CHANNELS.tcpClosed, onClosed); });
+  const { port } = await startOrigin(t, { tcp: { idleTimeoutMs: 50 } });
+  await tcpQuery(port, [], { raw: Buffer.alloc(0), expect: 1, timeoutMs: 1000 });
+  t.match(seen, [{ name: 'listening', msg: { host: '127.0.0.1', udpPort: port, tcpPort: port, pid: process.pid } }, { name: 'tcp-closed', msg: { reason: 'idle-timeout', remoteAddress: '127.0.0.1' } }]);
 });
