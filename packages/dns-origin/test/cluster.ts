@@ -47,3 +47,25 @@ t.test('workers: address in use rejects listen() with the coded error', async (t
   t.teardown(() => origin.close());
   await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_ADDRESS_IN_USE', message: new RegExp(`127\\.0\\.0\\.1:${port}`) });
 });
+
+t.test('workers: a worker that dies is replaced; answers go on', async (t) => {
+  const cluster = (await import('node:cluster')).default;
+  const origin = createDnsOrigin({ identity, port: 0, workers: 2, rrl: false });
+  t.teardown(() => origin.close());
+  const { udpPort: port } = await origin.listen();
+  const before = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+  t.equal(before.length, 2);
+  const victim = before[0]?.process.pid as number;
+  process.kill(victim, 'SIGKILL'); // a worker we started
+  const deadline = Date.now() + 10_000;
+  let s = await origin.stats();
+  while (Date.now() < deadline) {
+    s = await origin.stats();
+    const pids = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead()).map((w) => w?.process.pid);
+    if (s.workers === 2 && !pids.includes(victim)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(s.workers, 2, 'back to two workers');
+  const answers = await Promise.all(Array.from({ length: 20 }, () => udpQuery(port, query('id.server', 'TXT', 'CH'), { timeoutMs: 2000 })));
+  t.equal(answers.filter(Boolean).length, 20, 'every query answered after the restart');
+});
