@@ -13,7 +13,7 @@ import { localThread, workerThread } from './threads.js';
 import type { ThreadHandle } from './threads.js';
 import type { ThreadInit } from './server.js';
 
-export type HttpOriginState = 'idle' | 'listening' | 'draining' | 'closing' | 'closed';
+export type HttpOriginState = 'idle' | 'starting' | 'listening' | 'draining' | 'closing' | 'closed';
 
 export interface HttpOriginStats {
   backend: UwsBackend;
@@ -112,6 +112,7 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
   let wakeDrain: (() => void) | undefined;
   let workerFailure: WorkerError | undefined;
 
+  const current = (): HttpOriginState => state;
   const stopped = (): boolean => state === 'closing' || state === 'closed';
   const setState = (s: HttpOriginState): void => {
     state = s;
@@ -147,7 +148,7 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
 
     async listen() {
       if (state !== 'idle') throw new InvalidStateError(`listen() called in state ${state}: an origin listens once`);
-      setState('listening');
+      setState('starting');
       try {
         const first = startThread(0);
         handles.push(first);
@@ -168,6 +169,7 @@ export function createHttpOrigin(options: HttpOriginOptions): HttpOrigin {
         if (stopped()) throw new InvalidStateError('close() was called while listen() was starting');
         const bad = rest.findIndex((r) => r === false);
         if (bad >= 0) throw new ListenError(opts.host, p, `thread ${bad + 1} of ${threadCount} could not join the port (SO_REUSEPORT)`);
+        if (current() === 'starting') setState('listening');
       } catch (err) {
         await stopAll(false);
         handles = [];

@@ -160,11 +160,18 @@ t.test('IPv6 loopback', async (t) => {
 });
 
 t.test('lifecycle: listen once, close idempotent, drain before listen', async (t) => {
+  const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+  const { STATE_CHANNEL } = await import('../src/index.js');
+  const states: string[] = [];
+  const onState = (m: unknown): void => void states.push((m as { state: string }).state);
+  subscribe(STATE_CHANNEL, onState);
+  t.teardown(() => void unsubscribe(STATE_CHANNEL, onState));
   const { origin } = await startOrigin(t);
   await t.rejects(origin.listen(), InvalidStateError);
   await origin.close();
   await origin.close();
   t.equal(origin.stats().state, 'closed');
+  t.same(states, ['starting', 'listening', 'closing', 'closed'], 'state changes published on diagnostics_channel');
   await origin.drain();
   const idle = createHttpOrigin({ identity, port: 0, threads: 1 });
   await idle.drain();
