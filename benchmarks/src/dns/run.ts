@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,18 @@ async function waitReady(s: Subject): Promise<void> {
   throw new Error(`${s.name} is not answering id.server on 127.0.0.1:${s.port}`);
 }
 
+/** The origin subject imports the built package: say how to build it when it is not. */
+function requireBuiltOrigin(): void {
+  try {
+    const entry = fileURLToPath(import.meta.resolve('@anycast-origin/dns'));
+    if (!existsSync(entry)) throw new Error(entry);
+  } catch {
+    throw new Error('@anycast-origin/dns is not built: npx turbo run build --filter=@anycast-origin/dns (or npm run bench:dns at the root)');
+  }
+}
+
 async function main(): Promise<void> {
+  requireBuiltOrigin();
   const { server: serverCpu, load: loadCpu } = cores();
   const dir = mkdtempSync(join(tmpdir(), 'bench-dns-'));
   const qfile = join(dir, 'id.server.bin');

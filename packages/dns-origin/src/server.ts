@@ -135,6 +135,7 @@ export class Server {
     });
     s.on('drain', () => s.resume());
     s.on('data', (chunk: Buffer) => {
+      if (closing) return;
       let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
       pending = undefined;
       while (buf.length >= 2) {

@@ -154,7 +154,9 @@ export function zoneTemplates(zone: ResolvedZone, opts: ResolvedOptions): ZoneTe
 
 /** The answer to whoami.<zone> TXT: the querier's address, and the client subnet if sent. */
 export function whoamiBody(address: string, ecs: string | undefined): { body: Buffer; an: number } {
-  const records = [recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [address] })];
+  // A dual-stack socket reports IPv4 queriers as ::ffff:a.b.c.d: answer the IPv4 address.
+  const shown = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  const records = [recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [shown] })];
   if (ecs !== undefined) records.push(recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [`edns0-client-subnet ${ecs}`] }));
   return { body: Buffer.concat(records), an: records.length };
 }

@@ -160,6 +160,8 @@ t.test('zone: SOA, NS (+glue), A, AAAA, id, whoami, NXDOMAIN, NODATA, REFUSED ou
   t.equal(id.flag_aa, true);
   const who = decode(ask(r, query('whoami.example.net', 'TXT', 'IN'), '198.51.100.7'));
   t.same(txtOf(who), ['198.51.100.7']);
+  t.same(txtOf(decode(ask(r, query('whoami.example.net', 'TXT', 'IN'), '::ffff:198.51.100.8'))), ['198.51.100.8'], 'IPv4-mapped shown as IPv4');
+  t.equal(decode(ask(r, query('whoami.example.net', 'A', 'IN'))).answers?.length, 0, 'whoami A: NODATA');
   const ecs = decode(ask(r, query('whoami.example.net', 'TXT', 'IN', { edns: { options: [{ code: 8, data: Buffer.from([0, 1, 24, 0, 203, 0, 113]) }] } }), '198.51.100.7'));
   t.same(txtOf(ecs), ['198.51.100.7', 'edns0-client-subnet 203.0.113.0/24']);
   const ecs6 = decode(ask(r, query('whoami.example.net', 'TXT', 'IN', { edns: { options: [{ code: 8, data: Buffer.from([0, 2, 48, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 1]) }] } }), '2001:db8::53'));
