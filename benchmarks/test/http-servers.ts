@@ -4,9 +4,10 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '@anycast-origin/testkit';
-import { stopChild } from '../src/lib/harness.js';
+import { requireTools, stopChild } from '../src/lib/harness.js';
+import type { MissingToolError } from '../src/lib/harness.js';
 import { cpuMicros, parseAutocannon, parseWrk } from '../src/http/load.js';
-import { BODY, ID, PEERS, buildGo, checkAnswer, nginxConfig, startPeer } from '../src/http/servers.js';
+import { BODY, ID, PEERS, TOOLS, buildGo, checkAnswer, nginxConfig, startPeer } from '../src/http/servers.js';
 
 const WRK = `Running 5s test @ http://127.0.0.1:8080/
   1 threads and 64 connections
@@ -38,6 +39,12 @@ t.test('cpuMicros reads a process CPU time from /proc', { skip: process.platform
   while (Date.now() < end); // burn ~50 ms of CPU
   const b = cpuMicros(process.pid);
   t.ok(b - a >= 20_000, `${b - a} us used`);
+});
+
+t.test('every tool the benchmark runs is named with its Debian package', async (t) => {
+  t.same(Object.fromEntries(TOOLS.map((x) => [x.command, x.aptPackage])), { taskset: 'util-linux', wrk: 'wrk', nginx: 'nginx-light', go: 'golang-go' });
+  const err = t.throws(() => requireTools(TOOLS.map((x) => ({ ...x, command: `no-such-${x.command}` })))) as MissingToolError;
+  t.match(err.message, 'apt-get install util-linux wrk nginx-light golang-go');
 });
 
 t.test('nginx config: one process, the same body and headers', async (t) => {
