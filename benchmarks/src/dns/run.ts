@@ -12,10 +12,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  cores, median, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, writeResults,
+  benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, writeResults,
 } from '../lib/harness.js';
 import { binaryQuery, freePort, knotConf, nsdConf, parseDnsperf } from './peers.js';
 import type { DnsperfResult } from './peers.js';
@@ -23,19 +22,17 @@ import type { DnsperfResult } from './peers.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '5' },
-    clients: { type: 'string', default: '8' },
-    outstanding: { type: 'string', default: '200' },
-    'paced-qps': { type: 'string', default: '30000' },
-  },
-});
-const rounds = Number(values.rounds);
-const seconds = Number(values.seconds);
-const clients = Number(values.clients);
-const outstanding = Number(values.outstanding);
+const values = benchArgs('usage: npm run bench:dns -- [options]', {
+  rounds: { type: 'string', default: '3', description: 'interleaved rounds (medians reported)' },
+  seconds: { type: 'string', default: '5', description: 'seconds per dnsperf run' },
+  clients: { type: 'string', default: '8', description: 'dnsperf -c (client sockets)' },
+  outstanding: { type: 'string', default: '200', description: 'dnsperf -q (queries in flight)' },
+  'paced-qps': { type: 'string', default: '30000', description: 'rate of the paced run that checks for lost queries' },
+})
+const rounds = positiveInt('rounds', values.rounds);
+const seconds = positiveInt('seconds', values.seconds);
+const clients = positiveInt('clients', values.clients);
+const outstanding = positiveInt('outstanding', values.outstanding);
 const pacedQps = Number(values['paced-qps']);
 
 requireTools([

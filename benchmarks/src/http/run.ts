@@ -9,23 +9,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { cores, median, ratio, requireTools, rssBytes, stopChild, table, writeResults } from '../lib/harness.js';
+import { benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, stopChild, table, writeResults } from '../lib/harness.js';
 import { autocannon, cpuMicros, wrk } from './load.js';
 import type { LoadResult } from './load.js';
 import { BODY, PEERS, PEER_LABELS, TOOLS, buildGo, checkAnswer, startPeer } from './servers.js';
 import type { Peer, Running } from './servers.js';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
-    only: { type: 'string' },
-    'no-autocannon': { type: 'boolean', default: false },
-  },
+const values = benchArgs('usage: npm run bench:http -- [options]', {
+  seconds: { type: 'string', default: '5', description: 'seconds per wrk/autocannon run' },
+  rounds: { type: 'string', default: '3', description: 'interleaved rounds (medians reported)' },
+  only: { type: 'string', description: 'comma-separated peers to run besides nginx: origin,go,node' },
+  'no-autocannon': { type: 'boolean', default: false, description: 'skip the autocannon runs' },
 });
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
+const seconds = positiveInt('seconds', values.seconds);
+const rounds = positiveInt('rounds', values.rounds);
 const peers: Peer[] = values.only ? (values.only.split(',') as Peer[]).filter((p) => PEERS.includes(p)) : [...PEERS];
 if (!peers.includes('nginx')) peers.unshift('nginx');
 

@@ -4,6 +4,7 @@
  * Installs nothing: a missing tool is reported with the package that provides it.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -135,4 +136,39 @@ export function writeResults(name: string, data: unknown): string {
   const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   return file;
+}
+
+type ArgSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean; description: string }>;
+
+/**
+ * Parse a benchmark's flags (node:util parseArgs) with `--help` and one-line errors:
+ * prints usage and exits 0 for --help, prints the problem and exits 2 for a bad flag.
+ */
+export function benchArgs<S extends ArgSpec>(usage: string, spec: S, argv: string[] = process.argv.slice(2)): { [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string } {
+  const help = `${usage}\n\noptions:\n${Object.entries(spec)
+    .map(([k, v]) => `  --${k}${v.type === 'string' ? ' <value>' : ''}  ${v.description}${v.default !== undefined && v.default !== false ? ` (default: ${String(v.default)})` : ''}`)
+    .join('\n')}\n  --help  show this help\n`;
+  try {
+    const options = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, ...(v.default !== undefined ? { default: v.default } : {}) }]));
+    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', default: false } } as never, strict: true, allowPositionals: false });
+    const v = values as Record<string, string | boolean>;
+    if (v.help) {
+      process.stdout.write(help);
+      process.exit(0);
+    }
+    return v as never;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${help}`);
+    process.exit(2);
+  }
+}
+
+/** A positive integer flag value, or exit 2 naming the flag. */
+export function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${name}: ${JSON.stringify(value)} is not a positive integer\n`);
+    process.exit(2);
+  }
+  return n;
 }
