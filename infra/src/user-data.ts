@@ -36,7 +36,7 @@ rm -rf "$work"
 chown -R root:root ${INSTALL_DIR}
 chmod -R u=rwX,go=rX ${INSTALL_DIR}
 
-# The origin binds 0.0.0.0:53: move systemd-resolved's stub listener (127.0.0.53:53) out of its
+# The origin binds [::]:53 (dual-stack): move systemd-resolved's stub listener (127.0.0.53:53) out of its
 # way and resolve through the VPC resolver directly.
 if systemctl is-active --quiet systemd-resolved; then
   mkdir -p /etc/systemd/resolved.conf.d

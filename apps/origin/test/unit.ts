@@ -18,7 +18,7 @@ function directives(text: string): Map<string, string[]> {
 t.test('the systemd unit: ports 80/53 as an unprivileged dynamic user, hardened, stop longer than the drain', async (t) => {
   const d = directives(UNIT);
   const exec = d.get('ExecStart')?.[0] ?? '';
-  t.match(exec, '--http 0.0.0.0:80 --dns 0.0.0.0:53 --identity-source imds');
+  t.match(exec, '--http [::]:80 --dns [::]:53 --identity-source imds', 'dual-stack: IPv4 and IPv6 clients (DUAL_STACK accelerators)');
   const drain = Number(/--drain-seconds (\d+)/.exec(exec)?.[1]);
   t.ok(Number(d.get('TimeoutStopSec')?.[0]) > drain, 'TimeoutStopSec > drain');
   t.same(d.get('DynamicUser'), ['yes']);
