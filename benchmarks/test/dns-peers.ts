@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCommand, stopChild } from '../src/lib/harness.js';
-import { binaryQuery, freePort, knotConf, nsdConf, parseDnsperf } from '../src/dns/peers.js';
+import { freePort } from '@anycast-origin/testkit';
+import { binaryQuery, knotConf, nsdConf, parseDnsperf } from '../src/dns/peers.js';
 
 const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
 const needs = (cmd: string, pkg: string) => {

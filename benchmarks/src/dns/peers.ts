@@ -2,8 +2,6 @@
  * NSD and Knot configs for the DNS benchmark: loopback only, one worker, RRL off, the same
  * identity and NSID as our origin. Pure functions (tested in benchmarks/test/dns-peers.ts).
  */
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface PeerConfig {
@@ -55,19 +53,6 @@ log:
 database:
   storage: "${join(c.dir, 'db')}"
 `;
-}
-
-/** A port free on 127.0.0.1 for both UDP and TCP right now. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const tcp = createServer();
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
-    const port = (tcp.address() as { port: number }).port;
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => { udp.once('error', () => r(false)); udp.bind(port, '127.0.0.1', () => r(true)); });
-    await new Promise<void>((r) => tcp.close(() => r()));
-    if (ok) { await new Promise<void>((r) => udp.close(() => r())); return port; }
-  }
 }
 
 /** A CH TXT query for `name`, length-prefixed (dnsperf -B input). */

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@anycast-origin/testkit';
 import { BENCH_ROOT, spawnPinned, stopChild, waitForTcp } from '../lib/harness.js';
 
 export const INSTANCE_ID = 'i-0e32d5b1a3f76cc05';
@@ -38,19 +38,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** From dist: the compiled .js entries. From source (tests under tap): the .ts ones, with tap's loader. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const nodeEntry = (name: string): string[] => (FROM_SOURCE ? [...process.execArgv, join(HERE, `${name}.ts`)] : [join(HERE, `${name}.js`)]);
-
-/** A free loopback port right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. */
 export function nginxConfig(port: number, dir: string): string {

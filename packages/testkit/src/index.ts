@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 
 /** True when `command` is on PATH (or is an executable path). */
 export function hasCommand(command: string): boolean {
@@ -58,4 +60,23 @@ export async function dig(port: number, args: readonly string[], server = '127.0
   const r = await run('dig', [`@${server}`, '-p', String(port), '+time=2', '+tries=1', ...args]);
   if (r.code !== 0) throw new Error(`dig ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}`);
   return r.stdout;
+}
+
+/** A port free on 127.0.0.1 for both UDP and TCP right now (for servers that need one number for both, like NSD and Knot). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const tcp = createServer();
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
+    const port = (tcp.address() as { port: number }).port;
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => {
+      udp.once('error', () => r(false));
+      udp.bind(port, '127.0.0.1', () => r(true));
+    });
+    await new Promise<void>((r) => tcp.close(() => r()));
+    if (ok) {
+      await new Promise<void>((r) => udp.close(() => r()));
+      return port;
+    }
+  }
 }
