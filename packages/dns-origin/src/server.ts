@@ -3,11 +3,9 @@
  * answered by one Responder. node:cluster workers create these too: their UDP socket shares
  * the primary's handle and their TCP listener the primary's accept queue.
  */
-import { createSocket } from 'node:dgram';
-import type { Socket as UdpSocket } from 'node:dgram';
+import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import type { Server as TcpServer, Socket } from 'node:net';
-import { isIPv6 } from 'node:net';
 import { channel } from 'node:diagnostics_channel';
 import { AddressInUseError, ListenError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
@@ -17,6 +15,8 @@ import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
 import { createTcpCounters, snapshot } from './stats.js';
 import type { StatsSnapshot, TcpCounters } from './stats.js';
+import { createUdpEndpoint } from './udp.js';
+import type { UdpEndpoint } from './udp.js';
 
 /** diagnostics_channel names (the library never logs). */
 export const CHANNELS = Object.freeze({
@@ -40,7 +40,7 @@ export interface Bound {
 export class Server {
   readonly responder: Responder;
   readonly tcpCounters: TcpCounters = createTcpCounters();
-  private udp: UdpSocket | undefined;
+  private udp: UdpEndpoint | undefined;
   private tcp: TcpServer | undefined;
   private readonly conns = new Set<Socket>();
 
@@ -58,7 +58,7 @@ export class Server {
     const tries = port === 0 ? 20 : 1;
     for (let i = 0; ; i++) {
       const udp = await this.bindUdp(port);
-      const udpPort = udp.address().port;
+      const udpPort = udp.port;
       try {
         const tcp = await this.listenTcp(udpPort);
         this.udp = udp;
@@ -66,29 +66,32 @@ export class Server {
         if (chListening.hasSubscribers) chListening.publish({ host, udpPort, tcpPort: udpPort, pid: process.pid });
         return { address: host, udpPort, tcpPort: udpPort };
       } catch (err) {
-        udp.close();
+        await udp.close();
         if (i + 1 >= tries || (err as DnsOriginError).code !== 'DNS_ORIGIN_ERR_ADDRESS_IN_USE') throw err;
       }
     }
   }
 
-  private bindUdp(port: number): Promise<UdpSocket> {
+  private async bindUdp(port: number): Promise<UdpEndpoint> {
     const host = this.opts.host;
-    const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: DEFAULTS.udpReceiveBufferBytes, lookup: literalLookup });
     const responder = this.responder;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => reject(listenError(host, port, err));
-      sock.once('error', onError);
-      sock.bind({ address: host, port, exclusive: false }, () => {
-        sock.off('error', onError);
-        sock.on('error', (error) => { if (chSocketError.hasSubscribers) chSocketError.publish({ error }); });
-        sock.on('message', (msg, rinfo) => {
-          const out = responder.respond(msg, rinfo.address, rinfo.family === 'IPv6', false);
-          if (out !== null) sock.send(out, rinfo.port, rinfo.address);
-        });
-        resolve(sock);
+    let udp: UdpEndpoint | undefined;
+    try {
+      udp = await createUdpEndpoint({
+        host,
+        port,
+        recvBufferBytes: DEFAULTS.udpReceiveBufferBytes,
+        shared: cluster.isWorker,
+        onMessage: (msg, address, fromPort, v6) => {
+          const out = responder.respond(msg, address, v6, false);
+          if (out !== null) udp?.send(out, fromPort, address);
+        },
+        onError: (error) => { if (chSocketError.hasSubscribers) chSocketError.publish({ error }); },
       });
-    });
+    } catch (err) {
+      throw listenError(host, port, err as NodeJS.ErrnoException);
+    }
+    return udp;
   }
 
   private listenTcp(port: number): Promise<TcpServer> {
@@ -175,20 +178,9 @@ export class Server {
     for (const s of this.conns) s.destroy();
     const udp = this.udp;
     this.udp = undefined;
-    if (udp !== undefined) await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (udp !== undefined) await udp.close();
     await closing;
   }
-}
-
-/**
- * dgram resolves every send()'s address through `lookup`; the default (dns.lookup) defers
- * even an IP literal to the next tick. Ours only ever sees IP literals (the bind address is
- * validated, replies go to rinfo.address), so it answers synchronously: one tick less per
- * answer on the hot path.
- */
-function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
-  const fam = typeof family === 'number' ? family : isIPv6(address) ? 6 : 4;
-  callback(null, address, fam);
 }
 
 function listenError(host: string, port: number, err: NodeJS.ErrnoException): DnsOriginError {
