@@ -7,16 +7,16 @@ import type { UdpEndpoint } from '../src/udp.js';
 async function echo(t: Test, shared: boolean, host = '127.0.0.1'): Promise<{ ep: UdpEndpoint; seen: { address: string; v6: boolean }[]; errors: Error[] }> {
   const seen: { address: string; v6: boolean }[] = [];
   const errors: Error[] = [];
-  let ep: UdpEndpoint | undefined;
-  ep = await createUdpEndpoint({
+  // The handler runs only once datagrams arrive, after `ep` is assigned.
+  const ep: UdpEndpoint = await createUdpEndpoint({
     host, port: 0, recvBufferBytes: 1 << 20, shared,
     onMessage: (msg, address, port, v6) => {
       seen.push({ address, v6 });
-      ep?.send(Buffer.concat([Buffer.from('re:'), msg]), port, address);
+      ep.send(Buffer.concat([Buffer.from('re:'), msg]), port, address);
     },
     onError: (e) => errors.push(e),
   });
-  t.teardown(() => ep?.close());
+  t.teardown(() => ep.close());
   return { ep, seen, errors };
 }
 
