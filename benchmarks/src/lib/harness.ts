@@ -3,9 +3,10 @@
  * RSS of a process tree, port waits, result tables (ratios to a reference peer) and JSON output.
  * Installs nothing: a missing tool is reported with the package that provides it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { hasCommand, run, stop } from '@anycast-origin/testkit';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -21,9 +22,7 @@ export class MissingToolError extends Error {
   }
 }
 
-export function hasCommand(command: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1" >/dev/null 2>&1', 'sh', command]).status === 0;
-}
+export { hasCommand };
 
 /** Throw one MissingToolError naming every absent tool and its Debian package. */
 export function requireTools(tools: readonly { command: string; aptPackage: string }[]): void {
@@ -42,18 +41,9 @@ export function spawnPinned(cpu: number, command: string, args: readonly string[
   return spawn('taskset', ['-c', String(cpu), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
-/** Run a pinned command to completion and capture stdout/stderr. */
-export async function runPinned(cpu: number, command: string, args: readonly string[], options: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnPinned(cpu, command, args, options);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  return { code, stdout, stderr };
+/** Run a pinned command to completion and capture stdout/stderr (10 min at most). */
+export function runPinned(cpu: number, command: string, args: readonly string[], options: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run('taskset', ['-c', String(cpu), command, ...args], { timeoutMs: 600_000, ...options });
 }
 
 function childrenOf(pid: number): number[] {
@@ -96,14 +86,9 @@ export async function waitForTcp(port: number, host = '127.0.0.1', timeoutMs = 1
   }
 }
 
-/** Stop a child process (SIGTERM, then SIGKILL) and wait for it. */
-export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(t);
+/** Stop a child process (SIGTERM, then SIGKILL after 5 s) and wait for it. */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  return stop(child, graceMs);
 }
 
 export function median(xs: readonly number[]): number {
