@@ -69,31 +69,35 @@ export class ImdsClient {
   /** GET /latest/meta-data/<path>. Resolves undefined on 404 (an absent optional field). */
   async get(path: string): Promise<string | undefined> {
     const full = `/latest/meta-data/${path}`;
-    this.#token ??= this.#fetchToken(full);
-    const pending = this.#token;
-    let token: string;
-    try {
-      token = await pending;
-    } catch (err) {
-      if (this.#token === pending) this.#token = undefined;
-      throw err;
-    }
-    let reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
+    const first = this.#sessionToken(full);
+    let reply = await this.#getWith(full, await first);
     if (reply.status === 401) {
-      if (this.#token === pending) this.#token = this.#fetchToken(full);
-      const renewed = this.#token as Promise<string>;
-      try {
-        token = await renewed;
-      } catch (err) {
-        if (this.#token === renewed) this.#token = undefined;
-        throw err;
-      }
-      reply = await this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
+      // The token expired or was revoked: one new token (shared by concurrent GETs), one retry.
+      reply = await this.#getWith(full, await this.#sessionToken(full, first));
       if (reply.status === 401) throw new MetadataUnauthorizedError(full, 401);
     }
     if (reply.status === 404) return undefined;
     if (reply.status !== 200) throw new MetadataRequestError(full, reply.status, `unexpected HTTP ${reply.status}`);
     return reply.body;
+  }
+
+  #getWith(full: string, token: string): Promise<Reply> {
+    return this.#withRetry(full, () => this.#exchange('GET', full, { 'x-aws-ec2-metadata-token': token }));
+  }
+
+  /**
+   * The session token, fetched once and shared. `stale`: the token a GET was refused with;
+   * if it is still the current one, fetch a new one. A failed fetch is forgotten.
+   */
+  #sessionToken(forPath: string, stale?: Promise<string>): Promise<string> {
+    if (this.#token === undefined || this.#token === stale) {
+      const p = this.#fetchToken(forPath);
+      this.#token = p;
+      p.catch(() => {
+        if (this.#token === p) this.#token = undefined;
+      });
+    }
+    return this.#token;
   }
 
   async #fetchToken(forPath: string): Promise<string> {

@@ -167,7 +167,6 @@ export async function resolveIdentity(options: ResolveIdentityOptions = {}): Pro
         const zRank = layers.findIndex((l) => l.name === sources.availabilityZone);
         if (layers.indexOf(layer) > zRank) break;
       }
-      if (name === 'id' && layer.name === 'os') break; // the OS has no id of its own: derived below
       fields[name] = v;
       sources[name] = layer.name;
       break;
