@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { uwsBackend } from '@anycast-origin/http';
 import { parseArgs } from './args.js';
 import { OriginCliError } from './errors.js';
 import { startOrigins, tryCommands } from './run.js';
@@ -64,7 +63,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
     {
       version: VERSION,
       identity: { ...running.identity },
-      http: http ? { address: http.address, port: http.port, backend: uwsBackend(), threads: settings.threads } : 'off',
+      http: http ? { address: http.address, port: http.port, backend: http.origin.backend, threads: settings.threads } : 'off',
       dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
       drainSeconds: settings.drainSeconds,
       configFile: parsed.configFile ?? null,

@@ -8,7 +8,7 @@ import { createHttpOrigin } from '@anycast-origin/http';
 import type { HttpOrigin } from '@anycast-origin/http';
 import { createDnsOrigin } from '@anycast-origin/dns';
 import type { DnsOrigin } from '@anycast-origin/dns';
-import type { Settings } from './config.js';
+import type { ListenAddress, Settings } from './config.js';
 import { StartError, UsageError } from './errors.js';
 
 export interface RunningOrigins {
@@ -35,12 +35,24 @@ export async function resolveSettingsIdentity(settings: Settings, env: NodeJS.Pr
   }
 }
 
-function startError(kind: string, host: string, port: number, e: unknown): StartError {
+function startError(kind: string, host: string, port: number, e: unknown): StartError | UsageError {
   const code = (e as { code?: string }).code ?? '';
+  // The libraries validate their options again; what they refuse is the user's value: exit 2.
+  if (code.endsWith('_ERR_INVALID_OPTION')) return new UsageError(`${kind}: ${(e as Error).message}`, { cause: e });
   if (/ADDRESS_IN_USE|EADDRINUSE/.test(code)) {
     return new StartError(`${kind} ${host.includes(':') ? `[${host}]` : host}:${port}: address already in use`, 'ORIGIN_ERR_ADDRESS_IN_USE', { cause: e });
   }
   return new StartError(`${kind}: ${(e as Error).message}`, 'ORIGIN_ERR_START', { cause: e });
+}
+
+/** Create one origin and listen; any failure becomes a StartError/UsageError naming kind and address. */
+async function startOne<O extends { listen(): Promise<unknown> }>(kind: string, { host, port }: ListenAddress, create: () => O): Promise<{ origin: O; addr: Awaited<ReturnType<O['listen']>> }> {
+  try {
+    const origin = create();
+    return { origin, addr: (await origin.listen()) as Awaited<ReturnType<O['listen']>> };
+  } catch (e) {
+    throw startError(kind, host, port, e);
+  }
 }
 
 /** Resolve the identity, then start HTTP and DNS as configured. On any failure, nothing is left running. */
@@ -56,49 +68,32 @@ export async function startOrigins(settings: Settings, version: string, env: Nod
     },
   };
   try {
-    if (settings.http) {
-      const { host, port } = settings.http;
-      let origin: HttpOrigin;
-      try {
-        origin = createHttpOrigin({
-          identity,
-          host,
-          port,
-          threads: settings.threads,
-          drainSeconds: settings.drainSeconds,
-          allowFallback: settings.allowUwsFallback,
-          version,
-        });
-      } catch (e) {
-        throw startError('http', host, port, e);
-      }
-      const addr = await origin.listen().catch((e: unknown) => {
-        throw startError('http', host, port, e);
-      });
+    const { http, dns } = settings;
+    if (http) {
+      const { origin, addr } = await startOne('http', http, () => createHttpOrigin({
+        identity,
+        host: http.host,
+        port: http.port,
+        threads: settings.threads,
+        drainSeconds: settings.drainSeconds,
+        allowFallback: settings.allowUwsFallback,
+        version,
+      }));
       running.http = { origin, address: addr.address, port: addr.port };
     }
-    if (settings.dns) {
-      const { host, port } = settings.dns;
-      let origin: DnsOrigin;
-      try {
-        origin = createDnsOrigin({
-          identity,
-          host,
-          port,
-          workers: settings.dnsWorkers,
-          drainSeconds: settings.drainSeconds,
-          hideIdentity: settings.hideIdentity,
-          hideVersion: settings.hideVersion,
-          version,
-          rrl: settings.rrl,
-          ...(settings.zone ? { zone: settings.zone } : {}),
-        });
-      } catch (e) {
-        throw startError('dns', host, port, e);
-      }
-      const addr = await origin.listen().catch((e: unknown) => {
-        throw startError('dns', host, port, e);
-      });
+    if (dns) {
+      const { origin, addr } = await startOne('dns', dns, () => createDnsOrigin({
+        identity,
+        host: dns.host,
+        port: dns.port,
+        workers: settings.dnsWorkers,
+        drainSeconds: settings.drainSeconds,
+        hideIdentity: settings.hideIdentity,
+        hideVersion: settings.hideVersion,
+        version,
+        rrl: settings.rrl,
+        ...(settings.zone ? { zone: settings.zone } : {}),
+      }));
       running.dns = { origin, address: addr.address, udpPort: addr.udpPort, tcpPort: addr.tcpPort };
     }
   } catch (e) {

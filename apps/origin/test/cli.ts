@@ -23,6 +23,8 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to try', async (t) => {
   const o = await startOrigin(t, ['--id', 'origin-test-1', '--drain-seconds', '0']);
   t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', threads: 1 }, dns: { address: '127.0.0.1', workers: 1 } });
+  // The hint goes to stderr right after the start log on stdout: wait for it to arrive.
+  for (let i = 0; i < 100 && !o.stderr().includes('dig @'); i++) await new Promise((r) => setTimeout(r, 20));
   t.match(o.stderr(), `curl -s http://127.0.0.1:${o.httpPort}/`);
   t.match(o.stderr(), `dig @127.0.0.1 -p ${o.dnsPort} id.server txt ch +short`);
   const r = await get(o.httpPort, '/');
