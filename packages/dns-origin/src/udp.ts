@@ -5,7 +5,7 @@
  * lookup callback, an async-id scope and a closure before the native send. Node's own
  * udp_wrap handle (what dgram wraps) sends the same datagram with one native call that
  * tries a synchronous sendmsg first. Measured side by side under dnsperf on this project's
- * machine: +10-20% answers per core over the same loop on dgram (benchmarks/README.md).
+ * machine: 6-20% more answers per core than the same loop on dgram (benchmarks/README.md).
  *
  * The handle is internal to Node: it is used only when it looks exactly as expected (Node
  * 20-24 expose it through process.binding('udp_wrap') without a warning), and only in a
