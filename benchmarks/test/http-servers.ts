@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '@anycast-origin/testkit';
-import { requireTools, stopChild } from '../src/lib/harness.js';
+import { cpuMicros, requireTools, stopChild } from '../src/lib/harness.js';
 import type { MissingToolError } from '../src/lib/harness.js';
-import { cpuMicros, parseAutocannon, parseWrk } from '../src/http/load.js';
+import { parseAutocannon, parseWrk } from '../src/http/load.js';
 import { BODY, ID, PEERS, TOOLS, buildGo, checkAnswer, nginxConfig, startPeer } from '../src/http/servers.js';
 
 const WRK = `Running 5s test @ http://127.0.0.1:8080/

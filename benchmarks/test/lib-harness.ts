@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { median, MissingToolError, ratio, requireTools, rssBytes, table } from '../src/lib/harness.js';
+import { cpuMicros, median, MissingToolError, ratio, requireTools, rssBytes, table, treeCpuMicros } from '../src/lib/harness.js';
 
 t.test('requireTools names every missing tool and its apt package', async (t) => {
   t.doesNotThrow(() => requireTools([{ command: 'sh', aptPackage: 'dash' }]));
@@ -24,4 +24,16 @@ t.test('rssBytes sums a process tree', async (t) => {
   const rss = rssBytes(child.pid as number);
   t.ok(rss > 100_000, `rss ${rss}`);
   t.equal(rssBytes(2 ** 30), 0);
+});
+
+t.test('treeCpuMicros sums the CPU of a process tree (a busy child counts)', async (t) => {
+  // The parent only waits; the CPU is spent by its child, as NSD's server child does.
+  const child = spawn('sh', ['-c', 'timeout 5 sh -c "while :; do :; done" & wait'], { stdio: 'ignore' });
+  t.teardown(() => { spawn('pkill', ['-KILL', '-P', String(child.pid)]); child.kill('SIGKILL'); });
+  const pid = child.pid as number;
+  await new Promise((r) => setTimeout(r, 600));
+  const tree = treeCpuMicros(pid);
+  t.ok(tree >= 100_000, `tree ${tree} us after 600 ms of a busy child`);
+  t.ok(cpuMicros(pid) < tree / 2, 'the waiting parent alone used little of it');
+  t.equal(treeCpuMicros(2 ** 30), 0, 'a vanished process counts 0');
 });

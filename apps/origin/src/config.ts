@@ -57,6 +57,7 @@ export const configSchema = z.strictObject({
   imdsEndpoint: z.string().url().optional(),
   threads: int(1, 256).optional(),
   dnsWorkers: int(1, 256).optional(),
+  dnsUdp: z.enum(['auto', 'mmsg', 'node']).optional(),
   zone: z
     .strictObject({
       name: dnsName,
@@ -103,6 +104,7 @@ export interface Settings {
   };
   threads: number;
   dnsWorkers: number;
+  dnsUdp: 'auto' | 'mmsg' | 'node';
   zone?: { name: string; a?: string[]; aaaa?: string[]; ns?: string[]; ttl?: number };
   rrl: false | { responsesPerSecond?: number; windowSeconds?: number; slip?: number; ipv4PrefixLength?: number; ipv6PrefixLength?: number };
   hideVersion: boolean;
@@ -118,7 +120,8 @@ export const DEFAULTS = Object.freeze({
   dns: '127.0.0.1:8053',
   identitySource: 'auto',
   threads: availableParallelism(), // HTTP worker threads: one per core
-  dnsWorkers: 1, // DNS processes (cluster workers sharing the UDP socket)
+  dnsWorkers: 1, // DNS processes (cluster workers sharing the UDP port)
+  dnsUdp: 'auto' as 'auto' | 'mmsg' | 'node', // batched UDP I/O when the addon loads
   drainSeconds: 90, // s: the accelerator's 30 s health-check interval x threshold 3
   logLevel: 'info',
   hideVersion: false,
@@ -220,6 +223,7 @@ export function resolveSettings(layers: readonly SettingsLayer[]): Settings {
     identity,
     threads: c.threads ?? DEFAULTS.threads,
     dnsWorkers: c.dnsWorkers ?? DEFAULTS.dnsWorkers,
+    dnsUdp: c.dnsUdp ?? DEFAULTS.dnsUdp,
     rrl: c.rrl ?? {},
     hideVersion: c.hideVersion ?? DEFAULTS.hideVersion,
     hideIdentity: c.hideIdentity ?? DEFAULTS.hideIdentity,

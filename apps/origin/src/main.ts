@@ -64,7 +64,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
       version: VERSION,
       identity: { ...running.identity },
       http: http ? { address: http.address, port: http.port, backend: http.origin.backend, threads: settings.threads } : 'off',
-      dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
+      dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, udpBackend: dns.udpBackend, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
       drainSeconds: settings.drainSeconds,
       configFile: parsed.configFile ?? null,
     },

@@ -7,14 +7,14 @@ import type { Identity, ResolveIdentityOptions } from '@anycast-origin/identity'
 import { createHttpOrigin } from '@anycast-origin/http';
 import type { HttpOrigin } from '@anycast-origin/http';
 import { createDnsOrigin } from '@anycast-origin/dns';
-import type { DnsOrigin } from '@anycast-origin/dns';
+import type { DnsOrigin, UdpBackend } from '@anycast-origin/dns';
 import type { ListenAddress, Settings } from './config.js';
 import { StartError, UsageError } from './errors.js';
 
 export interface RunningOrigins {
   identity: Identity;
   http?: { origin: HttpOrigin; address: string; port: number };
-  dns?: { origin: DnsOrigin; address: string; udpPort: number; tcpPort: number };
+  dns?: { origin: DnsOrigin; address: string; udpPort: number; tcpPort: number; udpBackend: UdpBackend };
   /** Health to 503 and TCP health checks refused at once; keep serving drainSeconds; close. */
   drain(): Promise<void>;
   /** Close everything now. */
@@ -87,6 +87,7 @@ export async function startOrigins(settings: Settings, version: string, env: Nod
         host: dns.host,
         port: dns.port,
         workers: settings.dnsWorkers,
+        udpBackend: settings.dnsUdp,
         drainSeconds: settings.drainSeconds,
         hideIdentity: settings.hideIdentity,
         hideVersion: settings.hideVersion,
@@ -94,7 +95,7 @@ export async function startOrigins(settings: Settings, version: string, env: Nod
         rrl: settings.rrl,
         ...(settings.zone ? { zone: settings.zone } : {}),
       }));
-      running.dns = { origin, address: addr.address, udpPort: addr.udpPort, tcpPort: addr.tcpPort };
+      running.dns = { origin, address: addr.address, udpPort: addr.udpPort, tcpPort: addr.tcpPort, udpBackend: addr.udpBackend };
     }
   } catch (e) {
     await running.close().catch(() => {});

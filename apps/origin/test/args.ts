@@ -16,6 +16,7 @@ t.test('no flags: HTTP 127.0.0.1:8080, DNS 127.0.0.1:8053, auto identity, RRL on
   t.same(s.identity, { source: 'auto' });
   t.equal(s.threads, DEFAULTS.threads);
   t.equal(s.dnsWorkers, 1);
+  t.equal(s.dnsUdp, 'auto');
   t.equal(s.drainSeconds, 90);
   t.same(s.rrl, {});
   t.equal(s.logLevel, 'info');
@@ -34,6 +35,13 @@ t.test('flags', async (t) => {
   t.equal(s.hideVersion, true);
   t.equal(s.hideIdentity, false);
   t.equal(s.allowUwsFallback, true);
+});
+
+t.test('--dns-udp / ORIGIN_DNS_UDP / dnsUdp pick the DNS UDP I/O; anything else is a usage error', async (t) => {
+  t.equal(parse(['--dns-udp', 'node']).dnsUdp, 'node');
+  t.equal(parse([], { ORIGIN_DNS_UDP: 'mmsg' }).dnsUdp, 'mmsg');
+  t.equal(parse(['--dns-udp', 'auto'], { ORIGIN_DNS_UDP: 'node' }).dnsUdp, 'auto', 'flag beats env');
+  t.throws(() => parseArgs(['--dns-udp', 'fast'], {}, V), /--dns-udp: "fast" is not one of auto, mmsg, node/);
 });
 
 t.test('zone and RRL flags', async (t) => {

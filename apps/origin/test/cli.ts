@@ -22,7 +22,7 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 
 t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to try', async (t) => {
   const o = await startOrigin(t, ['--id', 'origin-test-1', '--drain-seconds', '0']);
-  t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', threads: 1 }, dns: { address: '127.0.0.1', workers: 1 } });
+  t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', threads: 1 }, dns: { address: '127.0.0.1', workers: 1, udpBackend: 'mmsg' } });
   // The hint goes to stderr right after the start log on stdout: wait for it to arrive.
   for (let i = 0; i < 100 && !o.stderr().includes('dig @'); i++) await new Promise((r) => setTimeout(r, 20));
   t.match(o.stderr(), `curl -s http://127.0.0.1:${o.httpPort}/`);
@@ -45,6 +45,16 @@ t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to t
     t.same(await o.exit, { code: 0, signal: null });
     t.ok(o.logs.some((l) => l.msg === 'stopped'));
   });
+});
+
+t.test("--dns-udp node serves DNS through Node's own UDP socket instead of the batched addon", async (t) => {
+  const o = await startOrigin(t, ['--id', 'node-udp', '--dns-udp', 'node', '--drain-seconds', '0']);
+  t.match(o.start, { dns: { udpBackend: 'udp_wrap' } });
+  await t.test('dig', needs('dig', 'bind9-dnsutils'), async (t) => {
+    t.equal(await dig(o.dnsPort, ['id.server', 'txt', 'ch', '+short']), '"node-udp"\n');
+  });
+  o.child.kill('SIGTERM');
+  t.same(await o.exit, { code: 0, signal: null });
 });
 
 t.test('identity from the environment and a config file', async (t) => {

@@ -7,7 +7,7 @@ import { dig, needs, run } from '@anycast-origin/testkit';
 import { spawnOrigin } from './fixtures/origin.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/dns-origin', 'apps/origin'];
+const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/udp-mmsg', 'packages/dns-origin', 'apps/origin'];
 
 function get(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -18,7 +18,7 @@ function get(port: number, path: string): Promise<string> {
   });
 }
 
-t.test('npm pack gives four tarballs that install together into an empty directory and run there', async (t) => {
+t.test('npm pack gives five tarballs that install together into an empty directory and run there', async (t) => {
   const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }) });
   const tarballs: string[] = [];
   for (const ws of WORKSPACES) {
@@ -27,14 +27,17 @@ t.test('npm pack gives four tarballs that install together into an empty directo
     const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
     if (!info) throw new Error('npm pack printed nothing');
     t.ok(info.files.some((f) => f.path === 'dist/index.js' || f.path === 'dist/cli.js'), `${ws} ships dist`);
-    t.notOk(info.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/')), `${ws} ships no sources or tests`);
+    // udp-mmsg ships its C sources and binding.gyp: where no prebuild fits, npm compiles them.
+    t.notOk(info.files.some((f) => f.path.endsWith('.ts') && !f.path.endsWith('.d.ts')), `${ws} ships no TypeScript sources`);
+    t.notOk(info.files.some((f) => f.path.startsWith('test/')), `${ws} ships no tests`);
+    if (ws === 'packages/udp-mmsg') t.ok(info.files.some((f) => f.path === `prebuilds/linux-${process.arch}/node.napi.node`), 'udp-mmsg ships the prebuilt addon');
     tarballs.push(join(dir, info.filename));
   }
-  t.equal(readdirSync(dir).filter((f) => f.endsWith('.tgz')).length, 4);
+  t.equal(readdirSync(dir).filter((f) => f.endsWith('.tgz')).length, 5);
 
   const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: dir, timeoutMs: 300_000 });
   t.equal(inst.code, 0, `npm install: ${inst.stderr.slice(-2000)}`);
-  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns', 'http', 'identity'], 'no workspace around: real copies');
+  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns', 'http', 'identity', 'udp-mmsg'], 'no workspace around: real copies');
 
   const help = await run('npx', ['--no-install', 'anycast-origin', '--help'], { cwd: dir });
   t.equal(help.code, 0, help.stderr);
@@ -44,8 +47,9 @@ t.test('npm pack gives four tarballs that install together into an empty directo
   const o = spawnOrigin(t, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--identity-source', 'os', '--id', 'from-tarballs', '--threads', '1', '--drain-seconds', '0'], {}, bin, []);
   const deadline = Date.now() + 20_000;
   while (!o.logs.some((l) => l.msg === 'serving') && Date.now() < deadline && o.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
-  const start = o.logs.find((l) => l.msg === 'serving') as { http: { port: number }; dns: { udpPort: number } } | undefined;
+  const start = o.logs.find((l) => l.msg === 'serving') as { http: { port: number }; dns: { udpPort: number; udpBackend: string } } | undefined;
   if (!start) throw new Error(`did not start: ${o.stderr()}`);
+  t.equal(start.dns.udpBackend, 'mmsg', 'the installed udp-mmsg loads its prebuild (install scripts were off)');
   t.equal(await get(start.http.port, '/'), 'hostname: from-tarballs\n');
   await t.test('dig against the installed copy', needs('dig', 'bind9-dnsutils'), async (t) => {
     t.equal(await dig(start.dns.udpPort, ['id.server', 'txt', 'ch', '+short']), '"from-tarballs"\n');

@@ -1,5 +1,5 @@
 /**
- * DNS benchmark: our origin (workers 1, RRL off), NSD (RRL off), Knot, and a bare node:dgram
+ * DNS benchmark: our origin (workers 1, RRL off; batched mmsg UDP and Node's UDP), NSD (RRL off), Knot, and a bare node:dgram
  * template loop, each pinned to one core with dnsperf pinned to the other; CH TXT id.server
  * from a binary query file (-B), -c 8; several interleaved rounds; q/s, lost queries and RSS,
  * ratios to NSD from the same run; JSON written to benchmarks/results/.
@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, writeResults,
+  benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, treeCpuMicros, writeResults,
 } from '../lib/harness.js';
 import { freePort } from '@anycast-origin/testkit';
 import { binaryQuery, knotConf, nsdConf, parseDnsperf } from './peers.js';
@@ -43,7 +43,8 @@ requireTools([
   { command: 'knotd', aptPackage: 'knot' },
 ]);
 
-interface Subject { name: string; port: number; child?: ChildProcess; qps: number[]; lost: number; sent: number; rss: number; paced?: DnsperfResult }
+/** One server under test; `cpu` (microseconds) and `answered` add up over the saturated rounds. */
+interface Subject { name: string; port: number; child?: ChildProcess; qps: number[]; lost: number; sent: number; answered: number; cpu: number; rss: number; paced?: DnsperfResult }
 
 /** Ask id.server over UDP; true when the identity comes back. */
 async function answers(port: number): Promise<boolean> {
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   const add = (name: string, port: number, child: ChildProcess) => {
     child.stderr?.resume();
     child.stdout?.resume();
-    subjects.push({ name, port, child, qps: [], lost: 0, sent: 0, rss: 0 });
+    subjects.push({ name, port, child, qps: [], lost: 0, sent: 0, answered: 0, cpu: 0, rss: 0 });
   };
   try {
     const nsdDir = join(dir, 'nsd');
@@ -100,7 +101,9 @@ async function main(): Promise<void> {
     writeFileSync(join(knotDir, 'knot.conf'), knotConf({ ...common, port, dir: knotDir, rundir: dir }));
     add('Knot', port, spawnPinned(serverCpu, 'knotd', ['-c', join(knotDir, 'knot.conf')]));
     port = await freePort();
-    add('anycast-origin (workers 1)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port)]));
+    add('anycast-origin (workers 1, mmsg)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port), 'mmsg']));
+    port = await freePort();
+    add('anycast-origin (workers 1, Node UDP)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port), 'node']));
     port = await freePort();
     add('bare dgram + template', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'bare-dgram.js'), String(port), ID]));
     for (const s of subjects) await waitReady(s);
@@ -112,12 +115,16 @@ async function main(): Promise<void> {
       // Interleave, rotating the order each round.
       const order = subjects.map((_, i) => subjects[(i + r) % subjects.length] as Subject);
       for (const s of order) {
+        const pid = s.child?.pid as number;
+        const cpu0 = treeCpuMicros(pid);
         const out = await dnsperf(s);
+        s.cpu += treeCpuMicros(pid) - cpu0;
         const res = parseDnsperf(out.stdout);
         if (!Number.isFinite(res.qps)) throw new Error(`dnsperf against ${s.name} failed: ${out.stdout}${out.stderr}`);
         s.qps.push(res.qps);
         s.lost += res.lost;
         s.sent += res.sent;
+        s.answered += res.completed;
         s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
         process.stderr.write(`round ${r + 1}/${rounds} ${s.name}: ${Math.round(res.qps)} q/s, lost ${res.lost}\n`);
       }
@@ -133,16 +140,24 @@ async function main(): Promise<void> {
   }
 
   const nsd = median(subjects.find((s) => s.name === 'NSD')?.qps ?? []);
-  const headers = ['server (1 core)', 'q/s (median)', 'vs NSD', 'rounds q/s', 'lost (saturated)', `lost @${pacedQps} q/s`, 'RSS MB'];
+  // Server CPU per answered query: per-core capacity, which still compares servers when the
+  // single dnsperf core, not the server, is what saturates.
+  const usPerQuery = (s: Subject) => s.cpu / Math.max(1, s.answered);
+  const nsdSubject = subjects.find((s) => s.name === 'NSD');
+  const nsdCapacity = nsdSubject ? 1e6 / usPerQuery(nsdSubject) : NaN;
+  const headers = ['server (1 core)', 'q/s (median)', 'vs NSD', 'rounds q/s', 'CPU us/query', 'q per CPU-s', 'vs NSD', 'lost (saturated)', `lost @${pacedQps} q/s`, 'RSS MB'];
   const rows = subjects.map((s) => [
     s.name, Math.round(median(s.qps)), ratio(median(s.qps), nsd), s.qps.map((q) => Math.round(q / 1000) + 'k').join(' '),
+    usPerQuery(s).toFixed(2), Math.round(1e6 / usPerQuery(s)), ratio(1e6 / usPerQuery(s), nsdCapacity),
     `${s.lost} of ${s.sent}`, s.paced ? `${s.paced.lost} of ${s.paced.sent}` : 'n/a', (s.rss / 2 ** 20).toFixed(1),
   ]);
   const command = `taskset -c ${loadCpu} dnsperf -s 127.0.0.1 -p <port> -d id.server.bin -B -c ${clients} -q ${outstanding} -l ${seconds}`;
-  process.stdout.write(`\nCH TXT id.server, server pinned to CPU ${serverCpu}, ${command}; ${rounds} interleaved rounds\n\n${table(headers, rows)}\n`);
+  process.stdout.write(`\nCH TXT id.server, server pinned to CPU ${serverCpu}, ${command}; ${rounds} interleaved rounds\n`
+    + 'CPU us/query: server CPU (user+system, the whole process tree) per answered query over the saturated rounds; q per CPU-s = 1e6 / that\n\n'
+    + `${table(headers, rows)}\n`);
   const file = writeResults('dns', {
     date: new Date().toISOString(), rounds, seconds, clients, outstanding, pacedQps, command, serverCpu, loadCpu,
-    subjects: subjects.map((s) => ({ name: s.name, qps: s.qps, medianQps: median(s.qps), ratioToNsd: median(s.qps) / nsd, lost: s.lost, sent: s.sent, paced: s.paced, rssBytes: s.rss })),
+    subjects: subjects.map((s) => ({ name: s.name, qps: s.qps, medianQps: median(s.qps), ratioToNsd: median(s.qps) / nsd, cpuMicrosPerQuery: usPerQuery(s), capacityRatioToNsd: 1e6 / usPerQuery(s) / nsdCapacity, lost: s.lost, sent: s.sent, answered: s.answered, paced: s.paced, rssBytes: s.rss })),
   });
   process.stdout.write(`\nresults: ${file}\n`);
 }

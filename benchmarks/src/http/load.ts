@@ -1,5 +1,4 @@
 /** Load generators: wrk and autocannon, pinned to the load core; output parsers. */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runPinned } from '../lib/harness.js';
 
@@ -12,19 +11,6 @@ export interface LoadResult {
   /** Non-2xx answers plus socket errors. */
   errors: number;
 }
-
-/**
- * CPU time (user + system) a process has used so far, in microseconds, from /proc/<pid>/stat.
- * Server CPU per request is a steadier measure than req/s on a machine shared with other
- * work: req/s drops when the server's core is taken by others, CPU per request hardly moves.
- */
-export function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
 

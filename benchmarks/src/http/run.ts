@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, stopChild, table, writeResults } from '../lib/harness.js';
-import { autocannon, cpuMicros, wrk } from './load.js';
+import { benchArgs, cores, cpuMicros, median, positiveInt, ratio, requireTools, rssBytes, stopChild, table, writeResults } from '../lib/harness.js';
+import { autocannon, wrk } from './load.js';
 import type { LoadResult } from './load.js';
 import { BODY, PEERS, PEER_LABELS, TOOLS, buildGo, checkAnswer, startPeer } from './servers.js';
 import type { Peer, Running } from './servers.js';

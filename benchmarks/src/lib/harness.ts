@@ -54,21 +54,45 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Resident set size in bytes of a process and all its descendants (VmRSS from /proc). */
-export function rssBytes(pid: number): number {
+/** Sum `measure` over a process and all its descendants (a vanished process counts 0). */
+function overTree(pid: number, measure: (pid: number) => number): number {
   let total = 0;
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop() as number;
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m?.[1]) total += Number(m[1]) * 1024;
+      total += measure(p);
     } catch {
       continue;
     }
     stack.push(...childrenOf(p));
   }
   return total;
+}
+
+/** Resident set size in bytes of a process and all its descendants (VmRSS from /proc). */
+export function rssBytes(pid: number): number {
+  return overTree(pid, (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+}
+
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/**
+ * CPU time (user + system) used so far by one process, microseconds, from /proc/<pid>/stat.
+ * Server CPU per request is a steadier measure than requests/s on a machine shared with
+ * other work: the rate drops when the server's core is taken by others, CPU per request
+ * hardly moves.
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/** CPU time of a process and its descendants (NSD serves from a forked child), microseconds. */
+export function treeCpuMicros(pid: number): number {
+  return overTree(pid, cpuMicros);
 }
 
 /** Wait until a TCP port accepts connections. */

@@ -1,12 +1,13 @@
 /**
- * workers > 1: node:cluster workers, each with a Server. Node 20's dgram has no reusePort, so
- * the workers' UDP sockets share the primary's handle and the kernel spreads datagrams over
- * the workers; TCP connections are handed out round-robin by the primary.
+ * workers > 1: node:cluster workers, each with a Server. With the mmsg backend every worker
+ * binds its own UDP socket on the port with SO_REUSEPORT and the kernel spreads senders over
+ * them; otherwise (Node 20's dgram has no reusePort) the workers' UDP sockets share the
+ * primary's handle. TCP connections are handed out round-robin by the primary.
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { AddressInUseError, ListenError, WorkerError } from './errors.js';
+import { AddressInUseError, InvalidOptionError, ListenError, WorkerError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { isFromWorker, serializeOptions, WORKER_ENV } from './serialize.js';
@@ -39,7 +40,9 @@ export class ClusterPool {
   async listen(): Promise<Bound> {
     const tries = this.opts.port === 0 ? 5 : 1;
     for (let i = 0; ; i++) {
-      this.port = this.opts.port === 0 ? await freePort(this.opts) : this.opts.port;
+      // Also for a fixed port: with SO_REUSEPORT (mmsg) the workers would join a group that
+      // another process of this user already serves instead of failing with EADDRINUSE.
+      this.port = await probePort(this.opts, this.opts.port);
       try {
         const bound = await Promise.all(Array.from({ length: this.opts.workers }, () => this.fork()));
         return bound[0] as Bound;
@@ -60,10 +63,12 @@ export class ClusterPool {
       let listening = false;
       w.on('message', (m: unknown) => {
         if (!isFromWorker(m)) return;
-        if (m.type === 'listening') { listening = true; resolve({ address: m.address, udpPort: m.udpPort, tcpPort: m.tcpPort }); }
+        if (m.type === 'listening') { listening = true; resolve({ address: m.address, udpPort: m.udpPort, tcpPort: m.tcpPort, udpBackend: m.udpBackend }); }
         else if (m.type === 'listen-error') {
           const host = this.opts.host;
-          reject(m.code === 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' ? new AddressInUseError(host, this.port) : new ListenError(host, this.port, m.message));
+          reject(m.code === 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' ? new AddressInUseError(host, this.port)
+          : m.code === 'DNS_ORIGIN_ERR_INVALID_OPTION' ? new InvalidOptionError('udpBackend', m.message.replace(/^udpBackend /, ''))
+            : new ListenError(host, this.port, m.message));
         } else if (m.type === 'reply') this.waiters.get(m.seq)?.(m);
       });
       w.on('error', () => { /* 'exit' follows */ });
@@ -120,10 +125,13 @@ export class ClusterPool {
   }
 }
 
-/** A port number free for UDP and TCP on the host right now (the workers then bind it). */
-async function freePort(opts: ResolvedOptions): Promise<number> {
+/**
+ * Bind `port` (0: any) for UDP and TCP without SO_REUSEPORT and let it go: the port number
+ * is free on the host right now (the workers then bind it), or AddressInUseError.
+ */
+async function probePort(opts: ResolvedOptions, port: number): Promise<number> {
   const probe = new Server({ ...opts, rrl: false });
-  const b = await probe.listen(0);
+  const b = await probe.listen(port);
   await probe.close();
   return b.udpPort;
 }

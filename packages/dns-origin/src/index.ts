@@ -9,6 +9,7 @@ export type { ErrorCode } from './errors.js';
 export type { DnsOriginStats } from './stats.js';
 export { CHANNELS } from './server.js';
 export type { Bound } from './server.js';
+export type { UdpBackend } from './udp.js';
 export { Responder } from './responder.js';
 export { RateLimiter } from './rrl.js';
 export { RCODE, TYPE, CLASS, EDNS_UDP_SIZE } from './constants.js';

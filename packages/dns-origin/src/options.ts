@@ -68,8 +68,17 @@ export interface DnsOriginOptions {
   host?: string;
   /** UDP and TCP port (the same number); 0 = an ephemeral port free on both. @default 8053 */
   port?: number;
-  /** Processes; > 1 uses node:cluster with the shared UDP handle. @default 1 */
+  /**
+   * Processes; > 1 uses node:cluster (TCP accepted by the primary; UDP on one SO_REUSEPORT
+   * socket per worker with the mmsg backend, else the primary's socket shared). @default 1
+   */
   workers?: number;
+  /**
+   * UDP I/O: 'mmsg' batches with recvmmsg/sendmmsg (@anycast-origin/udp-mmsg, Linux; listen()
+   * rejects where it is unavailable), 'node' uses Node's own UDP socket, 'auto' mmsg when
+   * available, else Node's. @default 'auto'
+   */
+  udpBackend?: 'auto' | 'mmsg' | 'node';
   /** drain(): seconds UDP keeps answering after the TCP listener closed. @default 90 */
   drainSeconds?: number;
   /** Answer REFUSED to id.server / hostname.bind (and id.<zone>). @default false */
@@ -94,6 +103,7 @@ export const DEFAULTS = Object.freeze({
   port: 8053,
   /** processes */
   workers: 1,
+  udpBackend: 'auto' as 'auto' | 'mmsg' | 'node',
   /** seconds */
   drainSeconds: 90,
   hideIdentity: false,
@@ -164,6 +174,7 @@ export interface ResolvedOptions {
   host: string;
   port: number;
   workers: number;
+  udpBackend: 'auto' | 'mmsg' | 'node';
   drainSeconds: number;
   hideIdentity: boolean;
   hideVersion: boolean;
@@ -174,7 +185,7 @@ export interface ResolvedOptions {
   tcp: Required<TcpOptions>;
 }
 
-const TOP_KEYS = ['identity', 'host', 'port', 'workers', 'drainSeconds', 'hideIdentity', 'hideVersion', 'version', 'nsid', 'zone', 'rrl', 'tcp'];
+const TOP_KEYS = ['identity', 'host', 'port', 'workers', 'udpBackend', 'drainSeconds', 'hideIdentity', 'hideVersion', 'version', 'nsid', 'zone', 'rrl', 'tcp'];
 const ZONE_KEYS = ['name', 'ttl', 'soa', 'ns', 'a', 'aaaa'];
 const SOA_KEYS = ['mname', 'rname', 'serial', 'refresh', 'retry', 'expire', 'minimum'];
 const RRL_KEYS = ['responsesPerSecond', 'windowSeconds', 'slip', 'ipv4PrefixLength', 'ipv6PrefixLength'];
@@ -196,6 +207,12 @@ function int(v: unknown, name: string, min: number, max: number, def: number): n
     throw new InvalidOptionError(name, `must be an integer ${min}..${max}, got ${describe(v)}`);
   }
   return v;
+}
+
+function oneOf<T extends string>(v: unknown, name: string, allowed: readonly T[], def: T): T {
+  if (v === undefined) return def;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new InvalidOptionError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+  return v as T;
 }
 
 function bool(v: unknown, name: string, def: boolean): boolean {
@@ -334,6 +351,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     host,
     port: int(options.port, 'port', 0, 65_535, DEFAULTS.port),
     workers: int(options.workers, 'workers', 1, 256, DEFAULTS.workers),
+    udpBackend: oneOf(options.udpBackend, 'udpBackend', ['auto', 'mmsg', 'node'] as const, DEFAULTS.udpBackend),
     drainSeconds,
     hideIdentity: bool(options.hideIdentity, 'hideIdentity', DEFAULTS.hideIdentity),
     hideVersion: bool(options.hideVersion, 'hideVersion', DEFAULTS.hideVersion),

@@ -8,8 +8,11 @@ import { sumStats } from './stats.js';
 import type { DnsOriginStats } from './stats.js';
 
 export interface DnsOrigin {
-  /** Bind UDP and TCP on one port number. Rejects with a DnsOriginError (e.g. ADDRESS_IN_USE). */
-  listen(): Promise<{ address: string; udpPort: number; tcpPort: number }>;
+  /**
+   * Bind UDP and TCP on one port number. Rejects with a DnsOriginError (e.g. ADDRESS_IN_USE).
+   * `udpBackend` says how UDP is served: 'mmsg' (batched), 'udp_wrap' or 'dgram'.
+   */
+  listen(): Promise<Bound>;
   /**
    * Close the TCP listener now (health checks start failing), keep answering UDP (and open
    * TCP connections) for `drainSeconds`, then close. Resolves once closed.

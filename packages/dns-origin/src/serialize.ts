@@ -1,6 +1,7 @@
 /** Resolved options across the cluster IPC boundary (JSON; the NSID Buffer as hex). */
 import type { ResolvedOptions } from './options.js';
 import type { StatsSnapshot } from './stats.js';
+import type { UdpBackend } from './udp.js';
 
 export const WORKER_ENV = 'ANYCAST_ORIGIN_DNS_WORKER_OPTIONS';
 
@@ -20,7 +21,7 @@ export type ToWorker =
   | { dnsOrigin: 1; type: 'close'; seq: number };
 
 export type FromWorker =
-  | { dnsOrigin: 1; type: 'listening'; address: string; udpPort: number; tcpPort: number }
+  | { dnsOrigin: 1; type: 'listening'; address: string; udpPort: number; tcpPort: number; udpBackend: UdpBackend }
   | { dnsOrigin: 1; type: 'listen-error'; code: string; message: string }
   | { dnsOrigin: 1; type: 'reply'; seq: number; stats?: StatsSnapshot };
 

@@ -15,8 +15,9 @@ import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
 import { createTcpCounters, snapshot } from './stats.js';
 import type { StatsSnapshot, TcpCounters } from './stats.js';
+import { DnsOriginError as BaseError } from './errors.js';
 import { createUdpEndpoint } from './udp.js';
-import type { UdpEndpoint } from './udp.js';
+import type { UdpBackend, UdpEndpoint } from './udp.js';
 
 /** diagnostics_channel names (the library never logs). */
 export const CHANNELS = Object.freeze({
@@ -35,6 +36,8 @@ export interface Bound {
   address: string;
   udpPort: number;
   tcpPort: number;
+  /** How UDP is read and written: 'mmsg' (batched), 'udp_wrap' or 'dgram'. */
+  udpBackend: UdpBackend;
 }
 
 export class Server {
@@ -64,7 +67,7 @@ export class Server {
         this.udp = udp;
         this.tcp = tcp;
         if (chListening.hasSubscribers) chListening.publish({ host, udpPort, tcpPort: udpPort, pid: process.pid });
-        return { address: host, udpPort, tcpPort: udpPort };
+        return { address: host, udpPort, tcpPort: udpPort, udpBackend: udp.kind };
       } catch (err) {
         await udp.close();
         if (i + 1 >= tries || (err as DnsOriginError).code !== 'DNS_ORIGIN_ERR_ADDRESS_IN_USE') throw err;
@@ -75,23 +78,20 @@ export class Server {
   private async bindUdp(port: number): Promise<UdpEndpoint> {
     const host = this.opts.host;
     const responder = this.responder;
-    let udp: UdpEndpoint | undefined;
     try {
-      udp = await createUdpEndpoint({
+      return await createUdpEndpoint({
         host,
         port,
         recvBufferBytes: DEFAULTS.udpReceiveBufferBytes,
         shared: cluster.isWorker,
-        onMessage: (msg, address, fromPort, v6) => {
-          const out = responder.respond(msg, address, v6, false);
-          if (out !== null) udp?.send(out, fromPort, address);
-        },
+        backend: this.opts.udpBackend,
+        onMessage: (msg, address, _fromPort, v6) => responder.respond(msg, address, v6, false),
         onError: (error) => { if (chSocketError.hasSubscribers) chSocketError.publish({ error }); },
       });
     } catch (err) {
+      if (err instanceof BaseError) throw err;
       throw listenError(host, port, err as NodeJS.ErrnoException);
     }
-    return udp;
   }
 
   private listenTcp(port: number): Promise<TcpServer> {

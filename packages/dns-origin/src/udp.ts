@@ -1,5 +1,13 @@
 /**
- * The UDP hot path without node:dgram's per-send JavaScript layer.
+ * The UDP hot path. Three backends behind one interface, best first:
+ *
+ * - `mmsg`: @anycast-origin/udp-mmsg (an optional dependency, Linux): recvmmsg/sendmmsg
+ *   batches and one JavaScript call per batch. In cluster workers each worker binds its own
+ *   socket with SO_REUSEPORT and the kernel spreads senders over them.
+ * - `udp_wrap`: Node's own UDP handle without dgram's per-send JavaScript (below).
+ * - `dgram`: node:dgram; cluster workers share the primary's socket through it.
+ *
+ * udp_wrap, the middle one:
  *
  * dgram.send() costs, per answer: argument normalisation, a fresh buffer list, an address
  * lookup callback, an async-id scope and a closure before the native send. Node's own
@@ -16,14 +24,27 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import type * as UdpMmsg from '@anycast-origin/udp-mmsg';
+import { InvalidOptionError } from './errors.js';
 
-export type MessageHandler = (msg: Buffer, address: string, port: number, v6: boolean) => void;
+/** udpBackend 'mmsg' asked for where the addon is not available. */
+class MmsgUnavailableError extends InvalidOptionError {
+  constructor(reason: string | undefined) {
+    super('udpBackend', `is 'mmsg' but @anycast-origin/udp-mmsg is unavailable here: ${reason ?? 'unknown reason'}`);
+  }
+}
 
-/** A bound UDP socket: receive, send, close. */
+/** Answers one datagram: the reply to its sender, or null for none. `msg` is only valid during the call. */
+export type MessageHandler = (msg: Buffer, address: string, port: number, v6: boolean) => Buffer | null;
+
+export type UdpBackend = 'mmsg' | 'udp_wrap' | 'dgram';
+/** The `udpBackend` option: 'auto' picks mmsg, else udp_wrap, else dgram; 'node' never uses the addon. */
+export type UdpBackendOption = 'auto' | 'mmsg' | 'node';
+
+/** A bound UDP socket answering through its MessageHandler. */
 export interface UdpEndpoint {
-  readonly kind: 'udp_wrap' | 'dgram';
+  readonly kind: UdpBackend;
   readonly port: number;
-  send(buf: Buffer, port: number, address: string): void;
   close(): Promise<void>;
 }
 
@@ -83,29 +104,27 @@ function rawEndpoint(b: UdpWrapBinding, host: string, port: number, recvBufferBy
   h.getsockname(name);
   const SendWrap = b.SendWrap;
   const send = v6 ? h.send6 : h.send;
+  let open = true;
   h.onmessage = (nread, _handle, buf, rinfo) => {
     if (nread < 0 || buf === undefined) {
       onError(sysError('recvmsg', nread, host, port));
       return;
     }
-    onMessage(buf, rinfo.address, rinfo.port, rinfo.family === 'IPv6');
+    const out = onMessage(buf, rinfo.address, rinfo.port, rinfo.family === 'IPv6');
+    if (out === null || !open) return;
+    // The request object keeps `out` alive if the kernel queue is full and the send goes
+    // asynchronous; with no callback nothing else follows. >= 1: sent synchronously.
+    const r = send.call(h, new SendWrap(), [out], 1, rinfo.port, rinfo.address, false);
+    if (r < 0) onError(sysError('sendmsg', r, rinfo.address, rinfo.port));
   };
   err = h.recvStart();
   if (err) {
     h.close(() => {});
     throw sysError('recvStart', err, host, port);
   }
-  let open = true;
   return {
     kind: 'udp_wrap',
     port: name.port ?? port,
-    send(buf, toPort, address) {
-      if (!open) return;
-      // The request object keeps `buf` alive if the kernel queue is full and the send goes
-      // asynchronous; with no callback nothing else follows. >= 1: sent synchronously.
-      const r = send.call(h, new SendWrap(), [buf], 1, toPort, address, false);
-      if (r < 0) onError(sysError('sendmsg', r, address, toPort));
-    },
     close() {
       if (!open) return Promise.resolve();
       open = false;
@@ -122,12 +141,14 @@ function dgramEndpoint(host: string, port: number, recvBufferBytes: number, onMe
     sock.bind({ address: host, port, exclusive: false }, () => {
       sock.off('error', reject);
       sock.on('error', onError);
-      sock.on('message', (msg, rinfo) => onMessage(msg, rinfo.address, rinfo.port, rinfo.family === 'IPv6'));
       let open = true;
+      sock.on('message', (msg, rinfo) => {
+        const out = onMessage(msg, rinfo.address, rinfo.port, rinfo.family === 'IPv6');
+        if (out !== null && open) sock.send(out, rinfo.port, rinfo.address);
+      });
       resolve({
         kind: 'dgram',
         port: sock.address().port,
-        send: (buf, toPort, address) => sock.send(buf, toPort, address),
         close: () => {
           if (!open) return Promise.resolve();
           open = false;
@@ -138,11 +159,47 @@ function dgramEndpoint(host: string, port: number, recvBufferBytes: number, onMe
   });
 }
 
+type MmsgModule = typeof UdpMmsg;
+let mmsgModule: Promise<MmsgModule | null> | undefined;
+
+/** @anycast-origin/udp-mmsg when it is installed and its native part loads, else null. */
+export function loadMmsg(): Promise<MmsgModule | null> {
+  mmsgModule ??= import('@anycast-origin/udp-mmsg').then((m) => (m.available() ? m : null), () => null);
+  return mmsgModule;
+}
+
+/** Why the mmsg backend cannot be used here (undefined when it can). */
+export async function mmsgUnavailableReason(): Promise<string | undefined> {
+  const m = await loadMmsg();
+  if (m) return undefined;
+  try {
+    const mod = await import('@anycast-origin/udp-mmsg');
+    return mod.unavailableReason() ?? 'not loaded';
+  } catch (err) {
+    return `@anycast-origin/udp-mmsg is not installed (${(err as Error).message})`;
+  }
+}
+
+function mmsgEndpoint(m: MmsgModule, host: string, port: number, recvBufferBytes: number, reusePort: boolean, onMessage: MessageHandler, onError: (e: Error) => void): UdpEndpoint {
+  const sock = m.openBatchSocket({ host, port, recvBufferBytes, reusePort, onMessage, onError, batch: MMSG_BATCH, maxReplyBytes: MMSG_MAX_REPLY });
+  return { kind: 'mmsg', port: sock.port, close: () => sock.close() };
+}
+
+/** Datagrams per recvmmsg: enough to empty a busy queue in a few calls, small enough to stay in cache. */
+const MMSG_BATCH = 64;
+/** Our UDP answers are capped at 1232 bytes (EDNS) or 512; the slot leaves room. */
+const MMSG_MAX_REPLY = 4096;
+
 /**
- * Bind a UDP endpoint on host:port. `shared` (a cluster worker) always uses dgram so the
- * primary's socket is shared; otherwise the udp_wrap handle when available.
+ * Bind a UDP endpoint on host:port. `shared` (a cluster worker): with mmsg the workers bind
+ * one port with SO_REUSEPORT; without it dgram shares the primary's socket.
  */
-export async function createUdpEndpoint(opts: { host: string; port: number; recvBufferBytes: number; shared: boolean; onMessage: MessageHandler; onError: (e: Error) => void }): Promise<UdpEndpoint> {
+export async function createUdpEndpoint(opts: { host: string; port: number; recvBufferBytes: number; shared: boolean; backend: UdpBackendOption; onMessage: MessageHandler; onError: (e: Error) => void }): Promise<UdpEndpoint> {
+  if (opts.backend !== 'node') {
+    const m = await loadMmsg();
+    if (m) return mmsgEndpoint(m, opts.host, opts.port, opts.recvBufferBytes, opts.shared, opts.onMessage, opts.onError);
+    if (opts.backend === 'mmsg') throw new MmsgUnavailableError(await mmsgUnavailableReason());
+  }
   const b = opts.shared ? null : udpWrap();
   if (b) return rawEndpoint(b, opts.host, opts.port, opts.recvBufferBytes, opts.onMessage, opts.onError);
   return dgramEndpoint(opts.host, opts.port, opts.recvBufferBytes, opts.onMessage, opts.onError);

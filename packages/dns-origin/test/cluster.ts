@@ -48,6 +48,18 @@ t.test('workers: address in use rejects listen() with the coded error', async (t
   await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_ADDRESS_IN_USE', message: new RegExp(`127\\.0\\.0\\.1:${port}`) });
 });
 
+t.test('workers: a port another origin with workers serves is in use, not silently shared (SO_REUSEPORT)', async (t) => {
+  const first = createDnsOrigin({ identity, port: 0, workers: 2, rrl: false, drainSeconds: 0 });
+  t.teardown(() => first.close());
+  const { udpPort: port, udpBackend } = await first.listen();
+  t.equal(udpBackend, 'mmsg', 'workers bind with SO_REUSEPORT');
+  const second = createDnsOrigin({ identity, port, workers: 2, rrl: false, drainSeconds: 0 });
+  t.teardown(() => second.close());
+  await t.rejects(second.listen(), { code: 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' });
+  const answers = await Promise.all(Array.from({ length: 10 }, () => udpQuery(port, query('id.server', 'TXT', 'CH'), { timeoutMs: 2000 })));
+  t.equal(answers.filter(Boolean).length, 10, 'the first origin answers everything');
+});
+
 t.test('workers: a worker that dies is replaced; answers go on', async (t) => {
   const cluster = (await import('node:cluster')).default;
   const origin = createDnsOrigin({ identity, port: 0, workers: 2, rrl: false });

@@ -9,7 +9,7 @@ t.test('defaults are one frozen object', async (t) => {
   t.ok(Object.isFrozen(DEFAULTS.zone.soa));
   const o = resolveOptions({ identity });
   t.match(o, {
-    host: '127.0.0.1', port: 8053, workers: 1, drainSeconds: 90, hideIdentity: false, hideVersion: false,
+    host: '127.0.0.1', port: 8053, workers: 1, udpBackend: 'auto', drainSeconds: 90, hideIdentity: false, hideVersion: false,
     zone: undefined, rrl: { responsesPerSecond: 200, windowSeconds: 15, slip: 2, ipv4PrefixLength: 24, ipv6PrefixLength: 56 },
     tcp: { idleTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxConnections: 512, maxQueriesPerConnection: 1000 },
   });
@@ -28,6 +28,8 @@ t.test('every invalid option is rejected up front, naming the option', async (t)
     [{ identity, port: 65_536 }, 'port must be an integer 0..65535, got 65536'],
     [{ identity, port: '53' }, 'port must be an integer 0..65535, got "53"'],
     [{ identity, workers: 0 }, /^workers must be an integer 1\.\.256/],
+    [{ identity, udpBackend: 'fast' }, `udpBackend must be one of 'auto', 'mmsg', 'node', got "fast"`],
+    [{ identity, udpBackend: true }, /^udpBackend must be one of/],
     [{ identity, drainSeconds: -1 }, /^drainSeconds must be/],
     [{ identity, hideIdentity: 'yes' }, /^hideIdentity must be a boolean/],
     [{ identity, version: '' }, /^version must be a string of 1\.\.255 bytes/],
