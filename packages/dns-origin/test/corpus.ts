@@ -24,9 +24,10 @@ async function batched<T>(items: T[], size: number, fn: (x: T) => Promise<void>)
 const zone = { name: 'example', a: ['10.53.0.1'], aaaa: ['fd92:7065:b8e:ffff::1'] };
 const big = { nsid: Buffer.alloc(200, 0x6e) };
 
-t.test('corpus over UDP', opts, async (t) => {
+// Both UDP paths: the batched addon (the default) and Node's own socket.
+for (const udpBackend of ['mmsg', 'node'] as const) t.test(`corpus over UDP (udpBackend ${udpBackend})`, opts, async (t) => {
   t.ok(files.length >= 300, `${files.length} packets`);
-  const { port, origin } = await startOrigin(t, { rrl: false, zone, ...big });
+  const { port, origin } = await startOrigin(t, { rrl: false, zone, ...big, udpBackend });
   let answered = 0;
   let silent = 0;
   // Small packets in parallel batches; large ones one at a time, so the kernel's socket buffer

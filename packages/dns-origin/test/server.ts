@@ -8,8 +8,10 @@ import { decode, header, ID, identity, query, startOrigin, tcpQuery, txtOf, udpQ
 
 const zone = { name: 'example.net', a: ['192.0.2.1'], aaaa: ['2001:db8::1'] };
 
-t.test('dig', needs('dig', 'bind9-dnsutils'), async (t) => {
-  const { port } = await startOrigin(t, { version: '0.1.0', zone, rrl: false });
+// Both UDP paths: the batched addon (the default) and Node's own socket.
+for (const udpBackend of ['mmsg', 'node'] as const) t.test(`dig (udpBackend ${udpBackend})`, needs('dig', 'bind9-dnsutils'), async (t) => {
+  const { port, bound } = await startOrigin(t, { version: '0.1.0', zone, rrl: false, udpBackend });
+  t.equal(bound.udpBackend, udpBackend === 'mmsg' ? 'mmsg' : 'udp_wrap');
   t.equal((await dig(port, ['id.server', 'txt', 'ch', '+short'])).trim(), `"${ID}"`, 'the seed NSD output, byte for byte');
   t.equal((await dig(port, ['hostname.bind', 'txt', 'ch', '+short'])).trim(), `"${ID}"`);
   t.equal((await dig(port, ['ID.SERVER', 'txt', 'ch', '+short'])).trim(), `"${ID}"`);
