@@ -7,6 +7,7 @@
 //   node scripts/build.mjs               the host's architecture
 //   node scripts/build.mjs --arch arm64  cross-compile (needs aarch64-linux-gnu-gcc:
 //                                        apt-get install gcc-aarch64-linux-gnu)
+//   ... --out FILE                       write the addon to FILE instead of prebuilds/
 //
 // Headers: node-gyp uses npm's `nodedir` when npm runs this; run directly, it uses the
 // headers installed next to this Node (…/include/node) when present, so nothing is
@@ -21,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const archArg = process.argv.indexOf('--arch');
 const arch = archArg > 0 ? process.argv[archArg + 1] : process.arch;
+const outArg = process.argv.indexOf('--out');
+const outFile = outArg > 0 ? resolve(process.argv[outArg + 1]) : undefined;
 const say = (m) => process.stderr.write(`udp-mmsg: ${m}\n`);
 
 if (process.platform !== 'linux') {
@@ -41,19 +44,19 @@ const args = ['rebuild', `--arch=${arch}`];
 const localHeaders = resolve(dirname(process.execPath), '..');
 if (!env.npm_config_nodedir && existsSync(join(localHeaders, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${localHeaders}`);
 const nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-// A cross build happens in a copy of the sources: build/Release, where node-gyp-build looks
-// first, keeps the host's addon (tests may be loading it meanwhile).
-const cwd = arch === process.arch ? root : mkdtempSync(join(tmpdir(), `udp-mmsg-${arch}-`));
+// A cross build (or one written elsewhere) happens in a copy of the sources: build/Release,
+// where node-gyp-build looks first, keeps the host's addon (tests may be loading it meanwhile).
+const cwd = arch === process.arch && !outFile ? root : mkdtempSync(join(tmpdir(), `udp-mmsg-${arch}-`));
 try {
   if (cwd !== root) {
     cpSync(join(root, 'binding.gyp'), join(cwd, 'binding.gyp'));
     cpSync(join(root, 'src'), join(cwd, 'src'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
   }
   execFileSync(process.execPath, [nodeGyp, ...args, '--loglevel=warn'], { cwd, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const dest = join(root, 'prebuilds', `linux-${arch}`);
-  mkdirSync(dest, { recursive: true });
-  copyFileSync(join(cwd, 'build', 'Release', 'udp_mmsg.node'), join(dest, 'node.napi.node'));
+  const dest = outFile ?? join(root, 'prebuilds', `linux-${arch}`, 'node.napi.node');
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(join(cwd, 'build', 'Release', 'udp_mmsg.node'), dest);
 } finally {
   if (cwd !== root) rmSync(cwd, { recursive: true, force: true });
 }
-say(`built prebuilds/linux-${arch}/node.napi.node`);
+say(`built ${outFile ?? `prebuilds/linux-${arch}/node.napi.node`}`);

