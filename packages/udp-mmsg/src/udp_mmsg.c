@@ -45,6 +45,7 @@ typedef struct endpoint {
   napi_ref on_error;
   napi_ref resource;
   napi_ref keep[3]; /* the three ArrayBuffers */
+  napi_ref self;    /* the External itself while open: like any open socket, it lives until closed */
   napi_async_context async_ctx;
   uint8_t *in;
   uint32_t slot;
@@ -225,6 +226,8 @@ static void release(endpoint *ep) {
   if (ep->on_batch) napi_delete_reference(env, ep->on_batch);
   if (ep->on_error) napi_delete_reference(env, ep->on_error);
   if (ep->resource) napi_delete_reference(env, ep->resource);
+  if (ep->self) napi_delete_reference(env, ep->self);
+  ep->self = NULL;
   for (int i = 0; i < 3; i++)
     if (ep->keep[i]) napi_delete_reference(env, ep->keep[i]);
   if (ep->async_ctx) napi_async_destroy(env, ep->async_ctx);
@@ -285,7 +288,10 @@ static void on_env_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   uv_close((uv_handle_t *)&ep->poll, on_closed);
 }
 
-/* The External was garbage-collected (or the environment is going away). */
+/*
+ * The External was garbage-collected: only after close (it holds itself while open), or when
+ * the environment is going away with the endpoint still open.
+ */
 static void on_collected(napi_env env, void *data, void *hint) {
   endpoint *ep = (endpoint *)data;
   (void)env;
@@ -448,6 +454,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   napi_add_async_cleanup_hook(env, on_env_teardown, ep, &ep->cleanup);
   CHECK(napi_create_external(env, ep, on_collected, NULL, &result));
+  CHECK(napi_create_reference(env, result, 1, &ep->self));
   return result;
 }
 

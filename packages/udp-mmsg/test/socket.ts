@@ -240,3 +240,21 @@ t.test('a worker thread that exits with a socket open tears it down (port freed,
   t.teardown(() => again.close());
   t.same(await exchange(c, port, '127.0.0.1', ['x']), ['main']);
 });
+
+t.test('an open socket nothing references survives garbage collection, as a dgram socket does', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const script = `
+    const m = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+    const port = m.openBatchSocket({ host: '127.0.0.1', port: 0, onMessage: () => Buffer.from('alive') }).port;
+    for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+    process.stdout.write(port + '\\n');`;
+  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  while (!out.includes('\n') && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  const port = Number(out.trim());
+  const c = await client(t);
+  t.same(await exchange(c, port, '127.0.0.1', ['x']), ['alive'], 'still answering after gc()');
+  t.equal(child.exitCode, null, 'and it keeps the process alive');
+});
