@@ -43,3 +43,30 @@ t.test('systemd-analyze verify accepts the unit', needs('systemd-analyze', 'syst
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr.split('\n').filter((l) => l.includes('anycast-origin.service')).join('\n'), '', 'no warnings about the unit');
 });
+
+t.test("the unit's system call filter allows what the DNS fast path (recvmmsg/sendmmsg) and libuv use", needs('systemd-analyze', 'systemd'), async (t) => {
+  const filters = directives(UNIT).get('SystemCallFilter') ?? [];
+  const allowSets = filters.filter((f) => !f.startsWith('~')).flatMap((f) => f.split(/\s+/));
+  const denySets = filters.filter((f) => f.startsWith('~')).flatMap((f) => f.slice(1).split(/\s+/));
+  // Expand a set (systemd-analyze prints member calls and nested @sets) into system calls.
+  const expand = async (set: string, seen = new Set<string>()): Promise<Set<string>> => {
+    const out = new Set<string>();
+    if (seen.has(set)) return out;
+    seen.add(set);
+    const r = await run('systemd-analyze', ['syscall-filter', set]);
+    t.equal(r.code, 0, `systemd-analyze syscall-filter ${set}: ${r.stderr}`);
+    for (const raw of r.stdout.split('\n').slice(1)) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) continue;
+      if (line.startsWith('@')) for (const c of await expand(line, seen)) out.add(c);
+      else out.add(line);
+    }
+    return out;
+  };
+  const allowed = new Set<string>();
+  for (const s of allowSets) for (const c of s.startsWith('@') ? await expand(s) : [s]) allowed.add(c);
+  for (const s of denySets) for (const c of s.startsWith('@') ? await expand(s) : [s]) allowed.delete(c);
+  for (const call of ['recvmmsg', 'sendmmsg', 'recvmsg', 'sendmsg', 'epoll_wait', 'epoll_ctl', 'bind', 'setsockopt', 'getsockname']) {
+    t.ok(allowed.has(call), `${call} allowed`);
+  }
+});
