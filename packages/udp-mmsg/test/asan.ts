@@ -6,24 +6,17 @@
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needs, run } from '@anycast-origin/testkit';
+import { nodeDir } from './fixtures/node-dir.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Node's headers: npm's nodedir, else next to this Node. */
-function nodeHeaders(): string {
-  const dirs = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')].filter((d): d is string => !!d);
-  const found = dirs.map((d) => join(d, 'include', 'node')).find((d) => existsSync(join(d, 'node_api.h')));
-  if (!found) throw new Error(`Node's headers (node_api.h) not found under ${dirs.join(', ')}`);
-  return found;
-}
 
 t.test('no AddressSanitizer report over every entry point and lifecycle path', needs('gcc', 'gcc'), async (t) => {
   const dir = t.testdir({});
   const addon = join(dir, 'udp_mmsg_asan.node');
-  const cc = await run('gcc', ['-shared', '-fPIC', '-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer', '-I', nodeHeaders(), '-o', addon, join(ROOT, 'src', 'udp_mmsg.c')]);
+  const cc = await run('gcc', ['-shared', '-fPIC', '-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer', '-I', join(nodeDir(), 'include', 'node'), '-o', addon, join(ROOT, 'src', 'udp_mmsg.c')]);
   t.equal(cc.code, 0, cc.stderr);
   const lib = (await run('gcc', ['-print-file-name=libasan.so'])).stdout.trim();
   t.ok(lib.startsWith('/') && existsSync(lib), `libasan at ${lib}`);
