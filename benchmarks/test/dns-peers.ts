@@ -4,32 +4,11 @@ import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCommand, stopChild } from '../src/lib/harness.js';
-import { freePort } from '@anycast-origin/testkit';
-import { binaryQuery, knotConf, nsdConf, parseDnsperf } from '../src/dns/peers.js';
+import { stopChild } from '../src/lib/harness.js';
+import { freePort, knotConf, needs, nsdConf } from '@anycast-origin/testkit';
+import { binaryQuery, parseDnsperf } from '../src/dns/peers.js';
 
 const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
-const needs = (cmd: string, pkg: string) => {
-  if (hasCommand(cmd)) return {};
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`${cmd} not found: apt-get install ${pkg}`);
-  return { skip: `${cmd} not found: apt-get install ${pkg}` };
-};
-
-t.test('NSD and Knot configs: loopback only, RRL off, one worker, the identity and NSID', async (t) => {
-  const c = { port: 5353, identity: ID, version: 'bench', dir: '/tmp/x', rundir: '/tmp/r' };
-  const nsd = nsdConf(c);
-  t.match(nsd, 'ip-address: 127.0.0.1@5353');
-  t.match(nsd, 'rrl-ratelimit: 0');
-  t.match(nsd, 'server-count: 1');
-  t.match(nsd, `identity: "${ID}"`);
-  t.match(nsd, `nsid: "ascii_${ID}"`);
-  const knot = knotConf(c);
-  t.match(knot, 'listen: 127.0.0.1@5353');
-  t.match(knot, 'udp-workers: 1');
-  t.match(knot, `identity: "${ID}"`);
-  t.match(knot, 'rundir: "/tmp/r"');
-  t.notMatch(nsd + knot, /0\.0\.0\.0|::/, 'never a wildcard address');
-});
 
 t.test('binary query file and dnsperf output parsing', async (t) => {
   const q = binaryQuery('id.server');

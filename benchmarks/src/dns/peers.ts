@@ -1,60 +1,8 @@
 /**
- * NSD and Knot configs for the DNS benchmark: loopback only, one worker, RRL off, the same
- * identity and NSID as our origin. Pure functions (tested in benchmarks/test/dns-peers.ts).
+ * dnsperf input and output for the DNS benchmark (NSD and Knot configs come from
+ * @anycast-origin/testkit, shared with the DNS differential tests). Pure functions, tested in
+ * benchmarks/test/dns-peers.ts.
  */
-import { join } from 'node:path';
-
-export interface PeerConfig {
-  port: number;
-  identity: string;
-  version: string;
-  /** directory for zone, pid and state files */
-  dir: string;
-  /** Knot's run dir (control socket): a short path, sun_path holds 108 octets */
-  rundir: string;
-}
-
-export function nsdConf(c: PeerConfig): string {
-  return `server:
-  ip-address: 127.0.0.1@${c.port}
-  do-ip6: no
-  identity: "${c.identity}"
-  nsid: "ascii_${c.identity}"
-  version: "${c.version}"
-  username: ""
-  chroot: ""
-  zonesdir: "${c.dir}"
-  database: ""
-  pidfile: "${join(c.dir, 'nsd.pid')}"
-  xfrdfile: "${join(c.dir, 'xfrd.state')}"
-  zonelistfile: "${join(c.dir, 'zone.list')}"
-  logfile: "${join(c.dir, 'nsd.log')}"
-  rrl-ratelimit: 0
-  server-count: 1
-  verbosity: 0
-remote-control:
-  control-enable: no
-`;
-}
-
-export function knotConf(c: PeerConfig): string {
-  return `server:
-  identity: "${c.identity}"
-  version: "${c.version}"
-  nsid: "${c.identity}"
-  listen: 127.0.0.1@${c.port}
-  rundir: "${c.rundir}"
-  udp-workers: 1
-  tcp-workers: 1
-  background-workers: 1
-log:
-  - target: stderr
-    any: error
-database:
-  storage: "${join(c.dir, 'db')}"
-`;
-}
-
 /** A CH TXT query for `name`, length-prefixed (dnsperf -B input). */
 export function binaryQuery(name: string, qtype = 16, qclass = 3): Buffer {
   const labels = name.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')]));

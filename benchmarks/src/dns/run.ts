@@ -16,8 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   benchArgs, cores, median, positiveInt, ratio, requireTools, rssBytes, runPinned, spawnPinned, stopChild, table, treeCpuMicros, writeResults,
 } from '../lib/harness.js';
-import { freePort } from '@anycast-origin/testkit';
-import { binaryQuery, knotConf, nsdConf, parseDnsperf } from './peers.js';
+import { freePort, knotConf, nsdConf } from '@anycast-origin/testkit';
+import { binaryQuery, parseDnsperf } from './peers.js';
 import type { DnsperfResult } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
