@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { AddressInUseError, InvalidOptionError, ListenError, WorkerError } from './errors.js';
+import { AddressInUseError, ListenError, WorkerError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { isFromWorker, serializeOptions, WORKER_ENV } from './serialize.js';
@@ -41,7 +41,9 @@ export class ClusterPool {
     const tries = this.opts.port === 0 ? 5 : 1;
     for (let i = 0; ; i++) {
       // Also for a fixed port: with SO_REUSEPORT (mmsg) the workers would join a group that
-      // another process of this user already serves instead of failing with EADDRINUSE.
+      // another process of this user already serves instead of failing with EADDRINUSE. The
+      // probe binds with the same udpBackend, so 'mmsg' without the addon fails here, before
+      // any worker is forked.
       this.port = await probePort(this.opts, this.opts.port);
       try {
         const bound = await Promise.all(Array.from({ length: this.opts.workers }, () => this.fork()));
@@ -66,9 +68,7 @@ export class ClusterPool {
         if (m.type === 'listening') { listening = true; resolve({ address: m.address, udpPort: m.udpPort, tcpPort: m.tcpPort, udpBackend: m.udpBackend }); }
         else if (m.type === 'listen-error') {
           const host = this.opts.host;
-          reject(m.code === 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' ? new AddressInUseError(host, this.port)
-          : m.code === 'DNS_ORIGIN_ERR_INVALID_OPTION' ? new InvalidOptionError('udpBackend', m.message.replace(/^udpBackend /, ''))
-            : new ListenError(host, this.port, m.message));
+          reject(m.code === 'DNS_ORIGIN_ERR_ADDRESS_IN_USE' ? new AddressInUseError(host, this.port) : new ListenError(host, this.port, m.message));
         } else if (m.type === 'reply') this.waiters.get(m.seq)?.(m);
       });
       w.on('error', () => { /* 'exit' follows */ });

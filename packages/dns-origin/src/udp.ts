@@ -160,24 +160,25 @@ function dgramEndpoint(host: string, port: number, recvBufferBytes: number, onMe
 }
 
 type MmsgModule = typeof UdpMmsg;
-let mmsgModule: Promise<MmsgModule | null> | undefined;
+/** The optional package, loaded once: the module when usable, else why not. */
+let mmsg: Promise<{ module: MmsgModule | null; reason?: string }> | undefined;
+
+function mmsgState(): Promise<{ module: MmsgModule | null; reason?: string }> {
+  mmsg ??= import('@anycast-origin/udp-mmsg').then(
+    (m) => (m.available() ? { module: m } : { module: null, reason: m.unavailableReason() ?? 'not loaded' }),
+    (err: Error) => ({ module: null, reason: `@anycast-origin/udp-mmsg is not installed (${err.message})` }),
+  );
+  return mmsg;
+}
 
 /** @anycast-origin/udp-mmsg when it is installed and its native part loads, else null. */
-export function loadMmsg(): Promise<MmsgModule | null> {
-  mmsgModule ??= import('@anycast-origin/udp-mmsg').then((m) => (m.available() ? m : null), () => null);
-  return mmsgModule;
+export async function loadMmsg(): Promise<MmsgModule | null> {
+  return (await mmsgState()).module;
 }
 
 /** Why the mmsg backend cannot be used here (undefined when it can). */
 export async function mmsgUnavailableReason(): Promise<string | undefined> {
-  const m = await loadMmsg();
-  if (m) return undefined;
-  try {
-    const mod = await import('@anycast-origin/udp-mmsg');
-    return mod.unavailableReason() ?? 'not loaded';
-  } catch (err) {
-    return `@anycast-origin/udp-mmsg is not installed (${(err as Error).message})`;
-  }
+  return (await mmsgState()).reason;
 }
 
 function mmsgEndpoint(m: MmsgModule, host: string, port: number, recvBufferBytes: number, reusePort: boolean, onMessage: MessageHandler, onError: (e: Error) => void): UdpEndpoint {
@@ -198,7 +199,7 @@ export async function createUdpEndpoint(opts: { host: string; port: number; recv
   if (opts.backend !== 'node') {
     const m = await loadMmsg();
     if (m) return mmsgEndpoint(m, opts.host, opts.port, opts.recvBufferBytes, opts.shared, opts.onMessage, opts.onError);
-    if (opts.backend === 'mmsg') throw new MmsgUnavailableError(await mmsgUnavailableReason());
+    if (opts.backend === 'mmsg') throw new MmsgUnavailableError((await mmsgState()).reason);
   }
   const b = opts.shared ? null : udpWrap();
   if (b) return rawEndpoint(b, opts.host, opts.port, opts.recvBufferBytes, opts.onMessage, opts.onError);

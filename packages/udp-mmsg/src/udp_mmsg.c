@@ -40,7 +40,6 @@ typedef struct endpoint {
   int closing;  /* close() or teardown started: nothing more is read or sent */
   int closed;   /* the uv handle is closed and every resource but this struct is freed */
   int orphaned; /* the External was collected: free this struct once closed */
-  int in_callback;
   napi_ref on_batch;
   napi_ref on_error;
   napi_ref resource;
@@ -151,9 +150,7 @@ static int call_js(endpoint *ep, int n) {
   napi_get_reference_value(env, ep->on_batch, &fn);
   napi_get_reference_value(env, ep->resource, &recv);
   napi_create_int32(env, n, &argv[0]);
-  ep->in_callback = 1;
   st = napi_make_callback(env, ep->async_ctx, recv, fn, 1, argv, &result);
-  ep->in_callback = 0;
   rethrow_pending(env);
   napi_close_handle_scope(env, scope);
   return st == napi_ok && !ep->closing;
