@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { createSocket } from 'node:dgram';
+import { freePort } from '@anycast-origin/testkit';
 import { createUdpEndpoint, loadMmsg, mmsgUnavailableReason, udpWrap } from '../src/udp.js';
 import type { UdpBackendOption, UdpEndpoint } from '../src/udp.js';
 import type * as UdpModule from '../src/udp.js';
@@ -12,7 +13,7 @@ import type * as UdpModule from '../src/udp.js';
 async function echo(t: Test, shared: boolean, backend: UdpBackendOption, host = '127.0.0.1', port = 0): Promise<{ ep: UdpEndpoint; seen: { address: string; v6: boolean }[]; errors: Error[] }> {
   const seen: { address: string; v6: boolean }[] = [];
   const errors: Error[] = [];
-  if (shared && port === 0) port = await freeUdpPort(host);
+  if (shared && port === 0) port = await freePort(); // found without SO_REUSEPORT
   const ep: UdpEndpoint = await createUdpEndpoint({
     host, port, recvBufferBytes: 1 << 20, shared, backend,
     onMessage: (msg, address, _port, v6) => {
@@ -23,12 +24,6 @@ async function echo(t: Test, shared: boolean, backend: UdpBackendOption, host = 
   });
   t.teardown(() => ep.close());
   return { ep, seen, errors };
-}
-
-/** A port free right now, found without SO_REUSEPORT. */
-function freeUdpPort(host: string): Promise<number> {
-  const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  return new Promise((resolve) => s.bind(0, host, () => { const { port } = s.address(); s.close(() => resolve(port)); }));
 }
 
 function ask(port: number, text: string, type: 'udp4' | 'udp6' = 'udp4', host = '127.0.0.1'): Promise<string> {

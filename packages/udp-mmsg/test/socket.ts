@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { Worker } from 'node:worker_threads';
+import { freePort } from '@anycast-origin/testkit';
 import { available, ERROR_CODES, InvalidOptionError, openBatchSocket, unavailableReason } from '../src/index.js';
 import type { BatchSocket, BatchSocketOptions } from '../src/index.js';
 
@@ -128,10 +129,7 @@ t.test('a reply larger than maxReplyBytes is not sent and is reported', async (t
 t.test('a taken port is EADDRINUSE (no SO_REUSEADDR); reusePort lets two sockets share one', async (t) => {
   const { sock } = echo(t);
   t.throws(() => openBatchSocket({ host: '127.0.0.1', port: sock.port, onMessage: () => null }), { code: 'EADDRINUSE', syscall: 'bind', port: sock.port });
-  // A fixed port: a free one, found without SO_REUSEPORT.
-  const probe = openBatchSocket({ host: '127.0.0.1', port: 0, onMessage: () => null });
-  const port = probe.port;
-  await probe.close();
+  const port = await freePort(); // a fixed port, found without SO_REUSEPORT
   const a = openBatchSocket({ host: '127.0.0.1', port, reusePort: true, onMessage: () => Buffer.from('a') });
   t.teardown(() => a.close());
   const b = openBatchSocket({ host: '127.0.0.1', port: a.port, reusePort: true, onMessage: () => Buffer.from('b') });
