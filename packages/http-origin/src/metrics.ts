@@ -1,5 +1,6 @@
 /** Prometheus text exposition (format 0.0.4), rendered only when /metrics is scraped. */
 import type { Identity } from '@anycast-origin/identity';
+import { uwsChoice } from './backend.js';
 import type { UwsBackend } from './backend.js';
 import { BYTES_SLOT, INFLIGHT_SLOT, ROUTES, STATUSES, openConnections, slot } from './counters.js';
 import type { Shared } from './counters.js';
@@ -8,6 +9,8 @@ export interface MetricsInfo {
   identity: Identity;
   backend: UwsBackend;
   version: string;
+  /** uWebSockets.js release in use. @default the one this process loaded */
+  uws?: string;
 }
 
 function label(v: string): string {
@@ -52,8 +55,8 @@ export function renderMetrics(shared: Shared, info: MetricsInfo, now = Date.now(
   out.push('# HELP anycast_http_origin_threads Worker threads serving the port.');
   out.push('# TYPE anycast_http_origin_threads gauge');
   out.push(`anycast_http_origin_threads ${shared.threads}`);
-  out.push('# HELP anycast_http_origin_uws_backend uWebSockets.js backend in use: native (C++) or fallback (pure Node, slow).');
+  out.push('# HELP anycast_http_origin_uws_backend uWebSockets.js backend in use (native C++ or the slow pure-Node fallback) and its release.');
   out.push('# TYPE anycast_http_origin_uws_backend gauge');
-  out.push(`anycast_http_origin_uws_backend{backend="${info.backend}"} 1`);
+  out.push(`anycast_http_origin_uws_backend{backend="${info.backend}",uws="${label(info.uws ?? uwsChoice().build.version)}"} 1`);
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,9 @@
 /**
- * NSD and Knot configurations for running them on loopback beside our DNS origin (the DNS
- * differential tests and the DNS benchmark): one listener on 127.0.0.1, one worker, RRL off,
- * the given identity, NSID and version, and optionally one zone from `<dir>/<zone>.zone`.
+ * Peer configurations for running a trusted server on loopback beside our origins. NSD and
+ * Knot (the DNS differential tests and the DNS benchmark): one listener on 127.0.0.1, one
+ * worker, RRL off, the given identity, NSID and version, and optionally one zone from
+ * `<dir>/<zone>.zone`. nginx (the HTTP differential tests and the HTTP benchmark): one
+ * process, `return 200` with the given body and headers on every path.
  */
 import { join } from 'node:path';
 
@@ -60,4 +62,42 @@ log:
 database:
   storage: "${join(c.dir, 'db')}"
 ${zone}`;
+}
+
+export interface HttpPeerConfig {
+  port: number;
+  /** directory for the pid, logs and temp paths */
+  dir: string;
+  /** the body `return 200` answers with */
+  body: string;
+  /** headers added to every response (`always`) */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. Run: `nginx -p <dir> -c <file> -e <dir>/nginx-error.log`. */
+export function nginxConf(c: HttpPeerConfig): string {
+  const quote = (v: string): string => JSON.stringify(v);
+  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} ${quote(v)} always;\n`).join('');
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(c.dir, 'nginx.pid')};
+error_log ${join(c.dir, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${join(c.dir, 'body')};
+  proxy_temp_path ${join(c.dir, 'proxy')};
+  fastcgi_temp_path ${join(c.dir, 'fastcgi')};
+  uwsgi_temp_path ${join(c.dir, 'uwsgi')};
+  scgi_temp_path ${join(c.dir, 'scgi')};
+  keepalive_requests 10000000;
+  server_tokens off;
+  server {
+    listen 127.0.0.1:${c.port} reuseport;
+    default_type "text/plain; charset=utf-8";
+${headers}    location / { return 200 ${quote(c.body)}; }
+  }
+}
+`;
 }
