@@ -29,14 +29,19 @@ export interface UwsBuild {
   readonly binaries: string;
   /** Oldest glibc its Linux binaries load on. */
   readonly glibc: string;
+  /**
+   * Seconds uWS lets a connection sit without a complete request before closing it (its
+   * slowloris guard, checked every 4 s); measured, not configurable.
+   */
+  readonly idleTimeoutSeconds: number;
   /** The pure-Node fallback inside the package, if it has one. */
   readonly fallback?: string;
 }
 
 /** The builds, in the order they are tried. */
 export const UWS_BUILDS: readonly UwsBuild[] = Object.freeze([
-  { version: '20.57.0', package: '@btc-vision/uwebsockets.js', alias: 'uWebSockets.js-20.57', binaries: '.', glibc: '2.38' },
-  { version: '20.30.0', package: '@trufflesuite/uws-js-unofficial', alias: 'uWebSockets.js', binaries: 'binaries', glibc: '2.27', fallback: 'dist/index.js' },
+  { version: '20.57.0', package: '@btc-vision/uwebsockets.js', alias: 'uWebSockets.js-20.57', binaries: '.', glibc: '2.38', idleTimeoutSeconds: 30 },
+  { version: '20.30.0', package: '@trufflesuite/uws-js-unofficial', alias: 'uWebSockets.js', binaries: 'binaries', glibc: '2.27', idleTimeoutSeconds: 10, fallback: 'dist/index.js' },
 ]);
 
 /** What this process got: the build in use and, for the native backend, the binary loaded. */

@@ -25,7 +25,7 @@ async function runChild(env: Record<string, string>, arg: string): Promise<Recor
 
 t.test('the build that fits this host (glibc, Node ABI) loads natively', async (t) => {
   const expected = expectedUws();
-  t.not(expected, 'fallback', `no build has a binary for Node ${process.version} here: the tests below need one`);
+  t.not(expected, 'fallback', `a build has a binary for Node ${process.version} and this glibc (the other tests need one)`);
   t.equal(uwsBackend(), 'native');
   t.equal(uwsFallbackReason(), undefined);
   const choice = uwsChoice();
@@ -59,7 +59,7 @@ t.test('a build without a binary for this Node, or whose binary does not load, g
   t.equal(none.build.version, '20.30.0', 'the fallback comes from the build that has one');
   t.match(none.reason, `no native binary loads: uWS 20.57.0 has no ${FILE}; uWS 20.30.0 ${FILE} did not load (needs glibc >= 2.27): `);
   t.ok(none.cause instanceof Error, 'the first load error is kept as the cause');
-  t.same(probeBuilds([real], { UWS_USE_FALLBACK: '1' }), { backend: 'fallback', build: B30, reason: 'UWS_USE_FALLBACK is set' });
+  t.same(probeBuilds([B57, B30], { UWS_USE_FALLBACK: '1' }), { backend: 'fallback', build: B30, reason: 'UWS_USE_FALLBACK is set' });
 });
 
 t.test('UWS_USE_FALLBACK is read the way the package reads it', async (t) => {
