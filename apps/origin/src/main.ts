@@ -5,6 +5,7 @@
  * started); 128+signal when a second signal cuts the drain short.
  */
 import { readFileSync } from 'node:fs';
+import { runtimeInfo } from '@anycast-origin/http-origin';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { parseArgs } from './args.js';
@@ -59,9 +60,11 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
   }
   const http = running.http;
   const dns = running.dns;
+  const runtime = runtimeInfo();
   log.info(
     {
       version: VERSION,
+      runtime,
       identity: { ...running.identity },
       http: http ? { address: http.address, port: http.port, backend: http.origin.backend, threads: settings.threads } : 'off',
       dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, udpBackend: dns.udpBackend, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
@@ -70,6 +73,12 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
     },
     'serving',
   );
+  if (runtime.endOfLife) {
+    log.warn(
+      { node: runtime.node, nodeEndOfLife: runtime.nodeEndOfLife },
+      `Node.js ${runtime.node} is past its end of life (${runtime.nodeEndOfLife ?? '?'}): no more security fixes; run the origin on Node.js 24 (see the README)`,
+    );
+  }
   const cmds = tryCommands(running);
   io.stderr.write(`anycast-origin ${VERSION} serving ${running.identity.id}; try:\n${cmds.map((c) => `  ${c}\n`).join('')}`);
 
