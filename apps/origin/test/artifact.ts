@@ -10,7 +10,7 @@
 import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { dig, hasCommand, isCI, needs, run } from '@anycast-origin/testkit';
@@ -91,7 +91,10 @@ t.test('Debian 13 (default): uWS 20.57 and Node.js 24 for x64 and arm64, the uni
     const r = await build(t, []);
     t.equal(r.code, 0, r.stderr.slice(-2000));
     file = r.file;
-    if (KEEP) copyFileSync(file, KEEP);
+    if (KEEP) {
+      mkdirSync(dirname(KEEP), { recursive: true });
+      copyFileSync(file, KEEP);
+    }
   }
   const root = await unpack(t, file);
   t.match(JSON.parse(readFileSync(join(root, 'artifact.json'), 'utf8')), { base: 'debian-13', glibc: '2.41', node: { bundled: PIN.version }, abi: 137 });
