@@ -13,11 +13,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, needs, nginxConf, stop } from '@anycast-origin/testkit';
 import { uwsChoice } from '../src/index.js';
-import { ID, TEXT, http, startOrigin, statusOf } from './fixtures/helpers.js';
+import { ID, TEXT, http, raw, startOrigin, statusOf } from './fixtures/helpers.js';
 
 const COUNT = 1500;
 const SEED = 0x16_2026;
@@ -76,22 +75,9 @@ function kindOf(status: number): Kind {
 }
 
 /** Send the bytes, half-close, read until the server closes or WAIT_MS passes. */
-function send(port: number, data: Buffer): Promise<{ status: number; closed: boolean }> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let closed = false;
-    const done = (): void => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve({ status: statusOf(Buffer.concat(chunks).toString('latin1')), closed });
-    };
-    const timer = setTimeout(done, WAIT_MS);
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('error', () => { closed = true; });
-    s.on('close', () => { closed = true; done(); });
-    s.on('connect', () => s.end(data));
-  });
+async function send(port: number, data: Buffer): Promise<{ status: number; closed: boolean }> {
+  const r = await raw(port, data, { waitMs: WAIT_MS, halfClose: true });
+  return { status: statusOf(r.text), closed: r.closed };
 }
 
 async function sendAll(port: number, requests: Buffer[]): Promise<{ status: number; closed: boolean }[]> {
