@@ -31,9 +31,6 @@ export const RCODE = Object.freeze({
   /** RFC 6891: 16 = extended rcode 1 in OPT, header rcode 0. */
   BADVERS: 16,
 } as const);
-export const RCODE_NAMES: Readonly<Record<number, string>> = Object.freeze(
-  Object.fromEntries(Object.entries(RCODE).map(([k, v]) => [v, k])),
-);
 
 /** RR types (RFC 1035, 3596, 6891, 8945, 1995, 5936). */
 export const TYPE = Object.freeze({

@@ -10,16 +10,17 @@ import {
   CLASS, EDNS_CLIENT_SUBNET, EDNS_DO, EDNS_NSID, EDNS_UDP_SIZE, FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC,
   HEADER_SIZE, MAX_LABEL, MAX_NAME, OPCODE_QUERY, RCODE, TYPE, UDP_MIN_SIZE,
 } from './constants.js';
+import { ipFromBytes } from '@anycast-origin/net';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter } from './rrl.js';
 import type { Answer, Node, ZoneTemplates } from './responses.js';
-import { chaosNodes, whoamiBody, zoneTemplates } from './responses.js';
+import { chaosNodes, KIND, whoamiBody, zoneTemplates } from './responses.js';
 import { createCounters } from './counters.js';
 import type { Counters } from './counters.js';
 
 const TCP_MAX = 65_535;
-const EMPTY: Answer = Object.freeze({ rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });
-const REFUSED: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.REFUSED });
+const EMPTY: Answer = Object.freeze({ kind: KIND.error, rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });
+const REFUSED: Answer = Object.freeze({ ...EMPTY, kind: KIND.refused, rcode: RCODE.REFUSED });
 const NOTIMP: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTIMP });
 const NOTAUTH: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTAUTH });
 const FORMERR: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.FORMERR });
@@ -38,10 +39,6 @@ const enum Parse {
   FORMERR_MULTI,
   /** Opcode other than QUERY: NOTIMP, header only, opcode echoed (as NSD). */
   NOTIMP,
-}
-
-export interface Transport {
-  readonly tcp: boolean;
 }
 
 export class Responder {
@@ -107,7 +104,7 @@ export class Responder {
       case Parse.NOTIMP:
         a = NOTIMP; withQuestion = false; opcode = ((msg[2] as number) >> 3) & 0x0f; break;
       default:
-        a = this.lookup(tcp, address);
+        a = this.lookup(tcp);
     }
     let slip = false;
     if (!tcp && this.rrl !== undefined) {
@@ -234,7 +231,7 @@ export class Responder {
   }
 
   /** Find the answer for a parsed query. */
-  private lookup(tcp: boolean, _address: string): Answer {
+  private lookup(tcp: boolean): Answer {
     if (this.edns && this.ednsVersion !== 0) return BADVERS;
     if (this.tsig) return NOTAUTH; // no keys configured: RFC 8945 5.2 BADKEY is NOTAUTH
     const qtype = this.qtype;
@@ -323,12 +320,13 @@ export class Responder {
     }
     c.responses++;
     c.rcodes[rcode] = (c.rcodes[rcode] ?? 0) + 1;
+    c.answers[a.kind]! += 1;
     return out;
   }
 }
 
 /** Marker answer: built per query (whoami.<zone>). */
-const WHOAMI: Answer = Object.freeze({ ...EMPTY, aa: true });
+const WHOAMI: Answer = Object.freeze({ ...EMPTY, kind: KIND.whoami, aa: true });
 
 /** RFC 7871 6: family, source prefix, scope prefix, address (ceil(source/8) octets). */
 function parseEcs(msg: Buffer, off: number, len: number): string | undefined {
@@ -343,12 +341,9 @@ function parseEcs(msg: Buffer, off: number, len: number): string | undefined {
     return `${a.join('.')}/${source}`;
   }
   if (family === 2 && source <= 128) {
-    const a = Buffer.alloc(16);
-    msg.copy(a, 0, off + 4, off + 4 + bytes);
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(a.readUInt16BE(i).toString(16));
-    // The WHATWG URL parser prints IPv6 in its canonical RFC 5952 form.
-    return `${new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1)}/${source}`;
+    const a = new Array<number>(16).fill(0);
+    for (let i = 0; i < bytes; i++) a[i] = msg[off + 4 + i] as number;
+    return `${ipFromBytes(a)}/${source}`;
   }
   return undefined;
 }

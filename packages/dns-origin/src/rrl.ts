@@ -7,6 +7,7 @@
  * `slip`-th limited response is sent truncated (TC, no records) so real clients retry over
  * TCP; the others are dropped. The table is bounded (`maxEntries`, oldest evicted first).
  */
+import { ipBytes, unmapIpv4 } from '@anycast-origin/net';
 import type { ResolvedRrl } from './options.js';
 
 /** check() result: send, drop, or send truncated. */
@@ -99,8 +100,10 @@ export class RateLimiter {
 
   private v6Key(address: string): number | string {
     // IPv4-mapped addresses (dual-stack sockets) are limited as IPv4.
-    if (address.startsWith('::ffff:') && address.includes('.')) return this.v4Key(address.slice(7));
-    const bytes = ipv6Bytes(address);
+    const v4 = unmapIpv4(address);
+    if (v4 !== address) return this.v4Key(v4);
+    const pct = address.indexOf('%');
+    const bytes = ipBytes(pct === -1 ? address : address.slice(0, pct));
     const full = this.v6Bits >> 3;
     const rem = this.v6Bits & 7;
     let key = '';
@@ -108,30 +111,4 @@ export class RateLimiter {
     if (rem) key += String.fromCharCode((bytes[full] as number) & ((0xff << (8 - rem)) & 0xff));
     return key;
   }
-}
-
-/** Parse an IPv6 literal (as Node reports them) into 16 octets; a zone id is ignored. */
-export function ipv6Bytes(address: string): Uint8Array {
-  const out = new Uint8Array(16);
-  const pct = address.indexOf('%');
-  const a = pct === -1 ? address : address.slice(0, pct);
-  const dbl = a.indexOf('::');
-  const head = dbl === -1 ? a : a.slice(0, dbl);
-  const tail = dbl === -1 ? '' : a.slice(dbl + 2);
-  const toWords = (s: string): number[] => {
-    if (s === '') return [];
-    const words: number[] = [];
-    for (const g of s.split(':')) {
-      if (g.includes('.')) {
-        const p = g.split('.').map(Number);
-        words.push(((p[0] ?? 0) << 8) | (p[1] ?? 0), ((p[2] ?? 0) << 8) | (p[3] ?? 0));
-      } else words.push(parseInt(g, 16) || 0);
-    }
-    return words;
-  };
-  const hw = toWords(head);
-  const tw = toWords(tail);
-  hw.forEach((w, i) => { if (i < 8) { out[i * 2] = w >> 8; out[i * 2 + 1] = w & 0xff; } });
-  tw.forEach((w, i) => { const j = 8 - tw.length + i; if (j >= 0) { out[j * 2] = w >> 8; out[j * 2 + 1] = w & 0xff; } });
-  return out;
 }

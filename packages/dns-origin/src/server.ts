@@ -9,7 +9,7 @@ import type { Server as TcpServer, Socket } from 'node:net';
 import { channel } from 'node:diagnostics_channel';
 import { AddressInUseError, ListenError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
-import { DEFAULTS } from './options.js';
+import { LIMITS } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
@@ -27,6 +27,8 @@ export const CHANNELS = Object.freeze({
   socketError: 'anycast-origin:dns-origin:socket-error',
   /** { reason, remoteAddress } a TCP connection closed by the server */
   tcpClosed: 'anycast-origin:dns-origin:tcp-closed',
+  /** { pid, code, signal, restarting } workers > 1: a worker exited without being told to */
+  workerExit: 'anycast-origin:dns-origin:worker-exit',
 });
 const chSocketError = channel(CHANNELS.socketError);
 const chTcpClosed = channel(CHANNELS.tcpClosed);
@@ -82,7 +84,7 @@ export class Server {
       return await createUdpEndpoint({
         host,
         port,
-        recvBufferBytes: DEFAULTS.udpReceiveBufferBytes,
+        recvBufferBytes: LIMITS.udpReceiveBufferBytes,
         shared: cluster.isWorker,
         backend: this.opts.udpBackend,
         onMessage: (msg, address, _fromPort, v6) => responder.respond(msg, address, v6, false),
@@ -98,6 +100,7 @@ export class Server {
     const host = this.opts.host;
     const server = createServer({ noDelay: true }, (s) => this.onConnection(s));
     server.maxConnections = this.opts.tcp.maxConnections;
+    server.on('drop', () => { this.tcpCounters.tcpRefused++; });
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(host, port, err)));
       server.listen({ host, port, exclusive: false }, () => {

@@ -192,7 +192,7 @@ t.test('zone options: ns, soa, ttl, string form', async (t) => {
   t.same(ns.answers?.map((a) => a.data), ['ns1.example.org', 'ns2.example.org']);
   t.equal(ns.additionals?.length, 0, 'no glue for out-of-zone NS');
   t.equal(decode(ask(r, query('x.anycast.example', 'A', 'IN'))).authorities?.[0]?.ttl, 30, 'negative TTL min(ttl, minimum)');
-  const s = responder({ zone: 'example.com' });
+  const s = responder({ zone: { name: 'example.com' } });
   t.same(txtOf(decode(ask(s, query('id.example.com', 'TXT', 'IN')))), [ID]);
 });
 
