@@ -57,7 +57,10 @@ export interface TcpOptions {
   totalTimeoutMs?: number;
   /** Concurrent connections per process; more are closed at accept. @default 512 */
   maxConnections?: number;
-  /** Queries answered on one connection before it is closed. @default 1000 */
+  /**
+   * Queries read on one connection before the server stops reading, answers what it has
+   * read and closes; 0 = no cap (as NSD's tcp-query-count 0 and Knot). @default 0
+   */
   maxQueriesPerConnection?: number;
 }
 
@@ -148,8 +151,8 @@ export const DEFAULTS = Object.freeze({
     totalTimeoutMs: 60_000,
     /** connections per process */
     maxConnections: 512,
-    /** queries per connection */
-    maxQueriesPerConnection: 1000,
+    /** queries per connection (0 = no cap) */
+    maxQueriesPerConnection: 0,
   }),
 });
 
@@ -320,7 +323,7 @@ function resolveTcp(v: unknown): Required<TcpOptions> {
     idleTimeoutMs: int(o.idleTimeoutMs, 'tcp.idleTimeoutMs', 1, 3_600_000, d.idleTimeoutMs),
     totalTimeoutMs: int(o.totalTimeoutMs, 'tcp.totalTimeoutMs', 1, 86_400_000, d.totalTimeoutMs),
     maxConnections: int(o.maxConnections, 'tcp.maxConnections', 1, 1_000_000, d.maxConnections),
-    maxQueriesPerConnection: int(o.maxQueriesPerConnection, 'tcp.maxQueriesPerConnection', 1, 1_000_000, d.maxQueriesPerConnection),
+    maxQueriesPerConnection: int(o.maxQueriesPerConnection, 'tcp.maxQueriesPerConnection', 0, 1_000_000, d.maxQueriesPerConnection),
   };
 }
 
