@@ -74,3 +74,11 @@ t.test('corpus over TCP (length-prefixed, one connection each)', opts, async (t)
   const last = r.answers[r.answers.length - 1];
   t.ok(last && header(last).id === 0xbeef, 'id.server answered after the whole corpus on one connection');
 });
+
+t.test('the corpus missing: a skip with the reason locally, a failure under CI=true (as needs())', async (t) => {
+  const gone = { ANYCAST_ORIGIN_SHARED_DIR: '/nonexistent/shared' };
+  t.match(fuzzCorpus(gone).opts, { skip: /the DNS fuzz corpus is not at \/nonexistent\/shared\/data\/dns-fuzz-corpus/ });
+  t.throws(() => fuzzCorpus({ ...gone, CI: 'true' }), /CI=true makes missing test data a failure/);
+  t.throws(() => fuzzCorpus({ ...gone, CI: '1' }));
+  if (files.length) t.same(fuzzCorpus({ ANYCAST_ORIGIN_SHARED_DIR: join(CORPUS, '..', '..'), CI: 'true' }).files, files, 'present: the packets, under CI too');
+});
