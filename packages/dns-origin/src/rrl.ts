@@ -51,11 +51,11 @@ export class RateLimiter {
   private readonly at: Float64Array;
   private readonly limited: Uint32Array;
   private count = 0;
-  // Scratch: the key's two hashes, the parsed IPv6 address and its 16-bit groups.
+  // Scratch: the key's two hashes and octets, the parsed IPv6 address and its 16-bit groups.
   private h1 = 0;
   private h2 = 0;
-  private a = 0;
-  private b = 0;
+  private readonly keyBytes = new Uint8Array(4 + 20 + 256);
+  private readonly keyWords = new Int32Array(this.keyBytes.buffer);
   private readonly v6 = new Uint8Array(16);
   private readonly words = new Uint16Array(8);
 
@@ -129,10 +129,12 @@ export class RateLimiter {
     return this.slip !== 0 && n % this.slip === 0 ? RRL_SLIP : RRL_DROP;
   }
 
-  /** Hash (prefix, class, name) into h1/h2: two independent 32-bit hashes, no allocation. */
+  /** Hash (class, prefix, name) into h1/h2: two independent 32-bit hashes, no allocation. */
   private key(address: string, v6: boolean, cls: number, name: Uint8Array | undefined, nameLen: number): void {
-    this.a = 0x811c9dc5 ^ cls;
-    this.b = 0x9747b28c ^ (cls << 8);
+    // The key's octets into `k`: class, family, the prefix's octets, the name.
+    const k = this.keyBytes;
+    let n = 0;
+    k[n++] = cls;
     let v4 = !v6;
     let v = 0;
     if (v6) {
@@ -145,30 +147,40 @@ export class RateLimiter {
         v4 = true;
         v = (((bytes[12] as number) << 24) | ((bytes[13] as number) << 16) | ((bytes[14] as number) << 8) | (bytes[15] as number)) >>> 0;
       } else {
-        this.mix(6);
+        k[n++] = 6;
         const full = this.v6Bits >> 3;
         const rem = this.v6Bits & 7;
-        for (let i = 0; i < full; i++) this.mix(bytes[i] as number);
-        if (rem) this.mix((bytes[full] as number) & ((0xff << (8 - rem)) & 0xff));
+        for (let i = 0; i < full; i++) k[n++] = bytes[i] as number;
+        if (rem) k[n++] = (bytes[full] as number) & ((0xff << (8 - rem)) & 0xff);
       }
     } else {
       v = ipv4Number(address);
     }
     if (v4) {
       v = (v & this.v4Mask) >>> 0;
-      this.mix(4);
-      this.mix(v >>> 24); this.mix((v >>> 16) & 0xff); this.mix((v >>> 8) & 0xff); this.mix(v & 0xff);
+      k[n++] = 4; k[n++] = v >>> 24; k[n++] = (v >>> 16) & 0xff; k[n++] = (v >>> 8) & 0xff; k[n++] = v & 0xff;
     }
-    if (name !== undefined) for (let i = 0; i < nameLen; i++) this.mix(name[i] as number);
-    this.h1 = fmix(this.a) | 0;
-    this.h2 = fmix(this.b ^ 0x5f3759df) | 0;
-  }
-
-  /** One octet into both running hashes (FNV-1a, and a multiply-shift with MurmurHash2's constant). */
-  private mix(x: number): void {
-    this.a = Math.imul(this.a ^ x, 0x01000193);
-    const b = Math.imul(this.b ^ x, 0x5bd1e995);
-    this.b = b ^ (b >>> 15);
+    if (name !== undefined) for (let i = 0; i < nameLen; i++) k[n++] = name[i] as number;
+    // Hash 32-bit words: zero-pad to a word, two MurmurHash3-style mixes with different
+    // constants (MurmurHash3's, and xxHash32's primes), the length, each finalised.
+    const words = (n + 3) >> 2;
+    for (let i = n; i < words << 2; i++) k[i] = 0;
+    const w = this.keyWords;
+    let a = 0x9747b28c;
+    let b = 0x5f3759df;
+    for (let i = 0; i < words; i++) {
+      const x = w[i] as number;
+      let y = Math.imul(x, 0xcc9e2d51);
+      y = Math.imul((y << 15) | (y >>> 17), 0x1b873593);
+      a ^= y;
+      a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
+      let z = Math.imul(x, 0x85ebca77);
+      z = Math.imul((z << 13) | (z >>> 19), 0x9e3779b1);
+      b ^= z;
+      b = (Math.imul((b << 17) | (b >>> 15), 0x27d4eb2f) + 0x165667b1) | 0;
+    }
+    this.h1 = fmix(a ^ n) | 0;
+    this.h2 = fmix(b ^ n) | 0;
   }
 }
 
