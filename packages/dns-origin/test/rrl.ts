@@ -4,6 +4,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { RateLimiter, resolveOptions } from '../src/index.js';
 import { ipv6Bytes, RRL_CLASS, RRL_DROP, RRL_PASS, RRL_SLIP } from '../src/rrl.js';
 import { nameKey } from '../src/responses.js';
+import { ipBytes } from '@anycast-origin/net';
+import fc from 'fast-check';
 import type { ResolvedRrl } from '../src/options.js';
 import { header, identity, query, startOrigin, udpQuery } from './fixtures/helpers.js';
 
@@ -41,6 +43,21 @@ t.test('prefixes: /24 and /56 by default, configurable, IPv4-mapped as IPv4', as
   t.same([...ipv6Bytes('64:ff9b::192.0.2.33')], [0, 0x64, 0xff, 0x9b, ...new Array(8).fill(0), 192, 0, 2, 33]);
   t.same([...ipv6Bytes('1:2:3:4:5:6:7:8')], [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8]);
   t.same([...ipv6Bytes('ABCD:EF01::')].slice(0, 4), [0xab, 0xcd, 0xef, 0x01], 'upper-case hex');
+});
+
+t.test('the allocation-free IPv6 parser reads what @anycast-origin/net reads (fast-check addresses, every spelling)', async (t) => {
+  // Except the deprecated IPv4-compatible form `::a.b.c.d` (RFC 4291 2.5.5.1), which ipaddr.js
+  // 2.5 reads as IPv4-mapped; no socket reports a peer that way.
+  const compatible = (a: string) => /^::[\d.]+$/.test(a);
+  t.same([...ipv6Bytes('::1.2.3.4')], [...new Array(12).fill(0), 1, 2, 3, 4], '::1.2.3.4 is IPv4-compatible, not mapped');
+  fc.assert(fc.property(fc.ipV6().filter((a) => !compatible(a)), (a) => {
+    const want = ipBytes(a);
+    const ours = [...ipv6Bytes(a)];
+    // net gives IPv4-mapped addresses as their 4 IPv4 octets.
+    const expected = want.length === 4 ? [...new Array(10).fill(0), 0xff, 0xff, ...want] : want;
+    if (ours.join(',') !== expected.join(',')) throw new Error(`${a}: ${ours.join(',')} != ${expected.join(',')}`);
+  }), { numRuns: 20_000, seed: 18 });
+  t.pass('20000 addresses agree');
 });
 
 t.test('token bucket: rate, window (debt), slip', async (t) => {
