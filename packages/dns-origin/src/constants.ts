@@ -18,6 +18,7 @@ export const FLAG_RD = 0x0100;
 
 /** OPCODE values (RFC 1035, 1996, 2136). */
 export const OPCODE_QUERY = 0;
+export const OPCODE_NOTIFY = 4;
 
 /** RCODE values (RFC 1035, 2136, 6891 extended). */
 export const RCODE = Object.freeze({

@@ -8,7 +8,7 @@ export interface Counters {
   tcpQueries: number;
   /** Answers sent (or handed to the socket). */
   responses: number;
-  /** Messages dropped without an answer: under 12 octets, or QR=1. */
+  /** Messages dropped without an answer: under 12 octets, QR=1, or no one question to read (QDCOUNT > 1, a question that does not parse). */
   dropped: number;
   /** Answers sent with TC set (too large for UDP, or an RRL slip). */
   truncated: number;
@@ -29,7 +29,7 @@ export interface TcpCounters {
   tcpConnections: number;
   /** Connections accepted since start. */
   tcpConnectionsTotal: number;
-  /** Connections closed by the server: idle/total timeout, query cap, bad framing. */
+  /** Connections closed by the server: idle/total timeout, query cap. */
   tcpTimeouts: number;
   /** Connections refused at accept: maxConnections were open. */
   tcpRefused: number;

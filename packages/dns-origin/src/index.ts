@@ -14,5 +14,6 @@ export { CHANNELS } from './server.js';
 export type { Bound } from './server.js';
 export type { UdpBackend } from './udp.js';
 export { Responder } from './responder.js';
-export { RateLimiter } from './rrl.js';
+export { RateLimiter, RRL_CLASS } from './rrl.js';
+export type { RrlClass } from './rrl.js';
 export { RCODE, TYPE, CLASS, EDNS_UDP_SIZE } from './constants.js';

@@ -89,7 +89,7 @@ export const OPTIONS = o.group({
     aaaa: o.list(o.ip({ family: 6, required: true, doc: 'an IPv6 address' }), { max: 16, default: [], doc: 'IPv6 addresses of the apex' }),
   }, { doc: 'a small zone served authoritatively (apex SOA/NS/A/AAAA, id.<zone>, whoami.<zone>)', optional: true }),
   rrl: o.group({
-    responsesPerSecond: o.integer({ min: 1, max: 1_000_000, default: 200, unit: 'responses/s', doc: "responses allowed per source prefix (NSD's rrl-ratelimit)" }),
+    responsesPerSecond: o.integer({ min: 1, max: 1_000_000, default: 200, unit: 'responses/s', doc: "responses allowed per source prefix and response class (NSD's rrl-ratelimit)" }),
     windowSeconds: o.integer({ min: 1, max: 3600, default: 15, unit: 's', doc: "a flooding prefix stays limited this long after it stops (BIND's window)" }),
     slip: o.integer({ min: 0, max: 10, default: 2, doc: 'every n-th limited response is sent truncated (TC) instead of dropped; 0 drops all' }),
     ipv4PrefixLength: o.integer({ min: 0, max: 32, default: 24, unit: 'bits', doc: 'IPv4 source prefix' }),
@@ -99,7 +99,10 @@ export const OPTIONS = o.group({
     idleTimeoutMs: o.integer({ min: 1, max: 3_600_000, default: 10_000, unit: 'ms', doc: 'close a connection with no complete query for this long' }),
     totalTimeoutMs: o.integer({ min: 1, max: 86_400_000, default: 60_000, unit: 'ms', doc: 'close any connection this long after it opened' }),
     maxConnections: o.integer({ min: 1, max: 1_000_000, default: 512, doc: 'concurrent connections per process; more are closed at accept' }),
-    maxQueriesPerConnection: o.integer({ min: 1, max: 1_000_000, default: 1000, doc: 'queries answered on one connection before it is closed' }),
+    maxQueriesPerConnection: o.integer({
+      min: 0, max: 1_000_000, default: 0,
+      doc: "queries read on one connection before the server stops reading, answers what it has read and closes; 0 = no cap (as NSD's tcp-query-count 0 and Knot)",
+    }),
   }, { doc: 'DNS over TCP limits' }),
 }, { doc: 'DNS origin options' });
 

@@ -10,7 +10,7 @@ t.test('defaults are one frozen object', async (t) => {
   t.match(o, {
     host: '127.0.0.1', port: 8053, workers: 1, udpBackend: 'auto', drainSeconds: 40, hideIdentity: false, hideVersion: false,
     zone: undefined, rrl: { responsesPerSecond: 200, windowSeconds: 15, slip: 2, ipv4PrefixLength: 24, ipv6PrefixLength: 56 },
-    tcp: { idleTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxConnections: 512, maxQueriesPerConnection: 1000 },
+    tcp: { idleTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxConnections: 512, maxQueriesPerConnection: 0 },
   });
   t.same(o.nsid, Buffer.from(identity.id));
   t.match(o.version, /^@anycast-origin\/dns-origin \d+\.\d+\.\d+/);
@@ -48,6 +48,7 @@ t.test('every invalid option is rejected up front, naming the option', async (t)
     [{ identity, rrl: { windowSeconds: 1.5 } }, /^rrl\.windowSeconds/],
     [{ identity, tcp: { idleTimeoutMs: 0 } }, /^tcp\.idleTimeoutMs/],
     [{ identity, tcp: { maxConnections: -1 } }, /^tcp\.maxConnections/],
+    [{ identity, tcp: { maxQueriesPerConnection: -1 } }, 'tcp.maxQueriesPerConnection must be an integer 0..1000000, got -1'],
     [{ identity, tcp: { keepalive: 1 } }, /^tcp\.keepalive is not a known option/],
     [{ identity, tcp: 5 }, /^tcp must be an object/],
     [{ identity, zone: 5 }, 'zone must be an object, got 5'],
@@ -74,6 +75,7 @@ t.test('every invalid option is rejected up front, naming the option', async (t)
 
 t.test('valid edge values are accepted', async (t) => {
   t.doesNotThrow(() => resolveOptions({ identity, host: '::1', port: 0, workers: 2, drainSeconds: 0.5, nsid: 'x', rrl: { slip: 0, ipv4PrefixLength: 0 } }));
+  t.equal(resolveOptions({ identity, tcp: { maxQueriesPerConnection: 0 } }).tcp.maxQueriesPerConnection, 0, 'tcp.maxQueriesPerConnection 0: no cap');
   t.doesNotThrow(() => resolveOptions({ identity, zone: { name: 'example.net', a: ['192.0.2.1'], aaaa: ['2001:db8::1'], ns: ['ns1.example.net'], ttl: 0, soa: { serial: 4_294_967_295 } } }));
 });
 
