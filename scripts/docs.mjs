@@ -13,6 +13,7 @@ const TABLES = [
   ['packages/http-origin/README.md', 'packages/http-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/dns-origin/README.md', 'packages/dns-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/config/README.md', 'packages/config/dist/schema.js', 'CONFIG', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
 ];
 
