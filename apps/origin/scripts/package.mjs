@@ -18,11 +18,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_RUNTIME, fetchNodeRuntime } from './node-runtime.mjs';
+import { productionWorkspaces } from './workspaces.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = resolve(here, '..');
 const root = resolve(app, '../..');
-const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/udp-mmsg', 'packages/dns-origin', 'apps/origin'];
+const WORKSPACES = productionWorkspaces(root);
 const MMSG = '@anycast-origin/udp-mmsg';
 const ARCHES = ['x64', 'arm64'];
 /** systemd's name of each architecture (the unit's %a specifier picks the runtime directory). */
@@ -104,7 +105,9 @@ try {
   delete pkg.devDependencies;
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
   say('installing production dependencies');
-  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline'], dir);
+  // Offline: the tarballs above, and the third-party packages from npm's cache, which the
+  // repository's own `npm ci` filled (the artifact is built from what was installed and tested).
+  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--offline'], dir);
   pkg.dependencies = original;
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
 

@@ -72,7 +72,7 @@ async function unpack(t: Test, file: string): Promise<string> {
 
 /** Start the unpacked artifact's CLI with `node`; resolves the 'serving' log line. */
 async function start(t: Test, node: string, root: string, args: string[]): Promise<{ o: ReturnType<typeof spawnOrigin>; start: Record<string, unknown> | undefined }> {
-  const o = spawnOrigin(t, ['--identity-source', 'os', '--id', 'artifact', '--threads', '1', '--drain-seconds', '0', ...args], {}, node, [join(root, 'dist', 'cli.js')]);
+  const o = spawnOrigin(t, ['--identity-source', 'os', '--identity-id', 'artifact', '--drain-seconds', '0', ...args], {}, node, [join(root, 'dist', 'cli.js')]);
   const deadline = Date.now() + 20_000;
   while (!o.logs.some((l) => l.msg === 'serving') && Date.now() < deadline && o.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
   return { o, start: o.logs.find((l) => l.msg === 'serving') };
@@ -114,7 +114,7 @@ t.test('Debian 13 (default): uWS 20.57 and Node.js 24 for x64 and arm64, the uni
   const node = join(root, BUNDLED_NODE);
   t.equal((await run(node, ['--version'])).stdout.trim(), `v${PIN.version}`, 'the bundled node runs here');
   if (GLIBC_238) {
-    const { o, start: s } = await start(t, node, root, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0']);
+    const { o, start: s } = await start(t, node, root, ['--http-port', '0', '--http-workers', '1', '--dns-port', '0']);
     if (!s) throw new Error(`did not start: ${o.stderr()}`);
     t.match(s, { runtime: { node: PIN.version, endOfLife: false, uws: '20.57.0', uwsBackend: 'native' }, http: { backend: 'native' }, dns: { udpBackend: 'mmsg' } });
     const http = (s.http as { port: number }).port;
@@ -127,7 +127,7 @@ t.test('Debian 13 (default): uWS 20.57 and Node.js 24 for x64 and arm64, the uni
     t.equal((await o.exit).code, 0);
   } else {
     // glibc < 2.38: DNS runs on the bundled Node 24 (the Node-API addon), HTTP is refused.
-    const { o, start: s } = await start(t, node, root, ['--http', 'off', '--dns', '127.0.0.1:0']);
+    const { o, start: s } = await start(t, node, root, ['--http', 'off', '--dns-port', '0']);
     if (!s) throw new Error(`did not start: ${o.stderr()}`);
     t.match(s, { runtime: { node: PIN.version, uwsBackend: 'fallback' }, dns: { udpBackend: 'mmsg' } });
     await t.test('dig', needs('dig', 'bind9-dnsutils'), async (t) => {
@@ -135,7 +135,7 @@ t.test('Debian 13 (default): uWS 20.57 and Node.js 24 for x64 and arm64, the uni
     });
     o.child.kill('SIGTERM');
     t.equal((await o.exit).code, 0);
-    const refused = await run(node, [join(root, 'dist', 'cli.js'), '--http', '127.0.0.1:0', '--dns', 'off', '--identity-source', 'os', '--id', 'x']);
+    const refused = await run(node, [join(root, 'dist', 'cli.js'), '--http-port', '0', '--dns', 'off', '--identity-source', 'os', '--identity-id', 'x']);
     t.equal(refused.code, 1, 'HTTP on the slow fallback is refused');
     t.match(refused.stderr, /refusing the slow pure-Node fallback/);
     t.match(refused.stderr, /GLIBC_2\.38/, 'and it says why');
@@ -151,12 +151,12 @@ t.test('Amazon Linux 2023 (--base al2023): uWS 20.30 for its Node.js 20, the uni
   t.same(readdirSync(join(root, 'node_modules', 'uWebSockets.js-20.57')).filter((f) => f.endsWith('.node')), [], 'uWS 20.57 needs glibc 2.38: pruned');
   t.notOk(existsSync(join(root, 'runtime')), 'no bundled Node.js');
   t.match(readFileSync(join(root, 'anycast-origin.service'), 'utf8'), '\nExecStart=/usr/bin/node-20 /opt/anycast-origin/dist/cli.js ');
-  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http-origin', '@anycast-origin/dns-origin', '@anycast-origin/udp-mmsg', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet']) {
+  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http-origin', '@anycast-origin/dns-origin', '@anycast-origin/udp-mmsg', '@anycast-origin/options', '@anycast-origin/net', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet', 'ipaddr.js']) {
     t.ok(readdirSync(join(root, 'node_modules', ...dep.split('/').slice(0, -1))).includes(dep.split('/').pop() as string), `${dep} bundled`);
   }
   if (process.versions.modules !== '115') return;
   // This machine's Node 20 stands in for AL2023's nodejs20.
-  const { o, start: s } = await start(t, process.execPath, root, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0']);
+  const { o, start: s } = await start(t, process.execPath, root, ['--http-port', '0', '--http-workers', '1', '--dns-port', '0']);
   if (!s) throw new Error(`did not start: ${o.stderr()}`);
   t.match(s, { runtime: { uws: '20.30.0', uwsBackend: 'native', endOfLife: true }, dns: { udpBackend: 'mmsg' } });
   t.equal(await get((s.http as { port: number }).port, '/'), 'hostname: artifact\n');

@@ -1,9 +1,9 @@
 /**
  * Peer configurations for running a trusted server on loopback beside our origins. NSD and
  * Knot (the DNS differential tests and the DNS benchmark): one listener on 127.0.0.1, one
- * worker, RRL off, the given identity, NSID and version, and optionally one zone from
- * `<dir>/<zone>.zone`. nginx (the HTTP differential tests and the HTTP benchmark): one
- * process, `return 200` with the given body and headers on every path.
+ * worker, RRL off (NSD's can be turned on), the given identity, NSID and version, and
+ * optionally one zone from `<dir>/<zone>.zone`. nginx (the HTTP differential tests and the
+ * HTTP benchmark): one process, `return 200` with the given body and headers on every path.
  */
 import { join } from 'node:path';
 
@@ -19,6 +19,8 @@ export interface DnsPeerConfig {
   rundir?: string;
   /** serve this zone from `<dir>/<zone>.zone` */
   zone?: string;
+  /** NSD's rrl-ratelimit (responses a second per prefix and class; NSD's own default is 200). @default 0 (off) */
+  rrlRatelimit?: number;
 }
 
 export function nsdConf(c: DnsPeerConfig): string {
@@ -37,7 +39,7 @@ export function nsdConf(c: DnsPeerConfig): string {
   xfrdfile: "${join(c.dir, 'xfrd.state')}"
   zonelistfile: "${join(c.dir, 'zone.list')}"
   logfile: "${join(c.dir, 'nsd.log')}"
-  rrl-ratelimit: 0
+  rrl-ratelimit: ${c.rrlRatelimit ?? 0}
   server-count: 1
   verbosity: 0
 remote-control:
