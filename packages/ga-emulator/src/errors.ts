@@ -1,0 +1,77 @@
+/**
+ * Errors of @anycast-origin/ga-emulator. One base class; a subclass per failure, each with a
+ * stable `code` (documented in the package README; a test checks both directions).
+ *
+ * These are the library's own errors (bad options, bad arguments, wrong state, a port that
+ * cannot be bound). The emulated API answers its clients with AWS's error names instead
+ * (`AcceleratorNotFoundException`, ...): those are wire errors, see `src/api/errors.ts`.
+ */
+export class GaEmulatorError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GaEmulatorError';
+    this.code = code;
+  }
+}
+
+/** A short rendering of a refused value for `... got <value>` messages. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (Buffer.isBuffer(v)) return `a Buffer of ${v.length} bytes`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** An option of createEmulator() is unknown or invalid. `option` names it. */
+export class InvalidOptionError extends GaEmulatorError {
+  readonly option: string;
+  constructor(option: string, expectation: string, value: unknown) {
+    super(`${option} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_OPTION');
+    this.name = 'InvalidOptionError';
+    this.option = option;
+  }
+}
+
+/** An argument of a function or method (routing model, registry, vantage table) is invalid. `argument` names it. */
+export class InvalidArgumentError extends GaEmulatorError {
+  readonly argument: string;
+  constructor(argument: string, expectation: string, value: unknown) {
+    super(`${argument} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_ARGUMENT');
+    this.name = 'InvalidArgumentError';
+    this.argument = argument;
+  }
+}
+
+/** A method was called in a state that does not allow it (start() twice, start() after close()). */
+export class InvalidStateError extends GaEmulatorError {
+  constructor(message: string) {
+    super(message, 'GA_EMULATOR_ERR_INVALID_STATE');
+    this.name = 'InvalidStateError';
+  }
+}
+
+/** An address:port (the API or an entry) could not be bound; `cause` has the errno error. */
+export class BindError extends GaEmulatorError {
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+  constructor(protocol: 'TCP' | 'UDP', address: string, port: number, options?: { cause?: unknown }) {
+    const errno = (options?.cause as NodeJS.ErrnoException | undefined)?.code;
+    super(`cannot bind ${protocol} ${address}:${port}${errno ? `: ${errno}` : ''}`, 'GA_EMULATOR_ERR_BIND', options);
+    this.name = 'BindError';
+    this.address = address;
+    this.port = port;
+    this.protocol = protocol;
+  }
+}
+
+/** Every code this package can throw, for documentation tests and `switch`es. */
+export const ERROR_CODES = Object.freeze([
+  'GA_EMULATOR_ERR_INVALID_OPTION',
+  'GA_EMULATOR_ERR_INVALID_ARGUMENT',
+  'GA_EMULATOR_ERR_INVALID_STATE',
+  'GA_EMULATOR_ERR_BIND',
+] as const);
+export type ErrorCode = (typeof ERROR_CODES)[number];
