@@ -27,10 +27,12 @@ export function describeValue(v: unknown): string {
 /** An option of createEmulator() is unknown or invalid. `option` names it. */
 export class InvalidOptionError extends GaEmulatorError {
   readonly option: string;
+  readonly expectation: string;
   constructor(option: string, expectation: string, value: unknown) {
     super(`${option} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_OPTION');
     this.name = 'InvalidOptionError';
     this.option = option;
+    this.expectation = expectation;
   }
 }
 
@@ -41,6 +43,14 @@ export class InvalidArgumentError extends GaEmulatorError {
     super(`${argument} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_ARGUMENT');
     this.name = 'InvalidArgumentError';
     this.argument = argument;
+  }
+
+  /** The same check failing on a method argument rather than an option (shared validators throw InvalidOptionError). */
+  static from(e: unknown): unknown {
+    if (!(e instanceof InvalidOptionError)) return e;
+    const err = new InvalidArgumentError(e.option, e.expectation, undefined);
+    err.message = e.message;
+    return err;
   }
 }
 
@@ -67,11 +77,28 @@ export class BindError extends GaEmulatorError {
   }
 }
 
+/**
+ * An error of the emulated Global Accelerator API, as AWS would answer it: `awsName` is the
+ * error name on the wire (`__type`, `x-amzn-errortype`), `statusCode` its HTTP status.
+ * `emulator.call()` rejects with it; HTTP clients get it as AWS's JSON error body.
+ */
+export class ApiError extends GaEmulatorError {
+  readonly awsName: string;
+  readonly statusCode: number;
+  constructor(awsName: string, message: string, statusCode = 400) {
+    super(message, 'GA_EMULATOR_ERR_API');
+    this.name = 'ApiError';
+    this.awsName = awsName;
+    this.statusCode = statusCode;
+  }
+}
+
 /** Every code this package can throw, for documentation tests and `switch`es. */
 export const ERROR_CODES = Object.freeze([
   'GA_EMULATOR_ERR_INVALID_OPTION',
   'GA_EMULATOR_ERR_INVALID_ARGUMENT',
   'GA_EMULATOR_ERR_INVALID_STATE',
   'GA_EMULATOR_ERR_BIND',
+  'GA_EMULATOR_ERR_API',
 ] as const);
 export type ErrorCode = (typeof ERROR_CODES)[number];
