@@ -174,7 +174,7 @@ export class ControlPlane {
       throw new ApiError('UnknownOperationException', `Unknown operation ${operation}`);
     }
     const body = input ?? {};
-    if (op.input) validateInput(body, op.input, { relaxed: this.#o['healthCheck.minIntervalSeconds'] < 10 ? new Set(['HealthCheckIntervalSeconds']) : undefined });
+    if (op.input) validateInput(body, op.input, { relaxed: this.#o.healthCheck.minIntervalSeconds < 10 ? new Set(['HealthCheckIntervalSeconds']) : undefined });
     if (MUTATING.has(operation)) this.#checkTransaction(operation, body as Body);
     return handler(body as Body);
   }
@@ -310,7 +310,7 @@ export class ControlPlane {
     const name = i.Name as string;
     if (!NAME.test(name)) throw invalid(`Name ${name}: at most 64 characters, letters, digits, periods or hyphens, not beginning or ending with a hyphen or period`);
     if (i.IpAddressType === 'DUAL_STACK') throw invalid('IpAddressType DUAL_STACK is not supported by the emulator (IPv4 only)');
-    if (this.#accelerators.size >= this.#o['quotas.accelerators']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.accelerators']} accelerators per account`);
+    if (this.#accelerators.size >= this.#o.quotas.accelerators) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.accelerators} accelerators per account`);
     const tags = this.#tags(i.Tags as { Key: string; Value: string }[] | undefined, new Map());
     const addresses = this.#allocateAddresses(i.IpAddresses as string[] | undefined);
     const id = randomUUID();
@@ -432,7 +432,7 @@ export class ControlPlane {
     const acc = this.#accelerator(i.AcceleratorArn);
     const again = this.#idempotent('CreateListener', i, (arn) => acc.listeners.get(arn));
     if (again) return { Listener: this.#listenerOut(again) };
-    if (acc.listeners.size >= this.#o['quotas.listenersPerAccelerator']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.listenersPerAccelerator']} listeners per accelerator`);
+    if (acc.listeners.size >= this.#o.quotas.listenersPerAccelerator) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.listenersPerAccelerator} listeners per accelerator`);
     const ranges = (i.PortRanges as { FromPort: number; ToPort: number }[]).map((r) => ({ FromPort: r.FromPort, ToPort: r.ToPort }));
     const protocol = i.Protocol as Protocol;
     this.#checkPortRanges(acc, ranges, protocol);
@@ -483,7 +483,7 @@ export class ControlPlane {
   // ---- endpoint groups ------------------------------------------------------------------
 
   #interval(v: unknown): number {
-    const min = this.#o['healthCheck.minIntervalSeconds'];
+    const min = this.#o.healthCheck.minIntervalSeconds;
     const n = v as number;
     if (min >= 10 ? n !== 10 && n !== 30 : !(n >= min && n <= 30)) {
       throw invalid(min >= 10
@@ -548,9 +548,9 @@ export class ControlPlane {
     for (const g of listener.groups.values()) {
       if (g.region === region) throw new ApiError('EndpointGroupAlreadyExistsException', `The listener already has an endpoint group in ${region}`);
     }
-    if (this.#groupCount(acc) >= this.#o['quotas.endpointGroupsPerAccelerator']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.endpointGroupsPerAccelerator']} endpoint groups per accelerator`);
+    if (this.#groupCount(acc) >= this.#o.quotas.endpointGroupsPerAccelerator) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.endpointGroupsPerAccelerator} endpoint groups per accelerator`);
     const endpoints = this.#endpoints((i.EndpointConfigurations as Body[] | undefined) ?? [], region);
-    if (endpoints.length > this.#o['quotas.endpointsPerGroup']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.endpointsPerGroup']} endpoints per endpoint group`);
+    if (endpoints.length > this.#o.quotas.endpointsPerGroup) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.endpointsPerGroup} endpoints per endpoint group`);
     const overrides = ((i.PortOverrides as { ListenerPort: number; EndpointPort: number }[] | undefined) ?? []).map((o) => ({ ListenerPort: o.ListenerPort, EndpointPort: o.EndpointPort }));
     this.#checkOverrides(acc, listener, overrides);
     const group: GroupRecord = {
@@ -574,7 +574,7 @@ export class ControlPlane {
   #updateGroup(i: Body): Body {
     const { acc, listener, group } = this.#group(i.EndpointGroupArn);
     const endpoints = i.EndpointConfigurations === undefined ? group.endpoints : this.#endpoints(i.EndpointConfigurations as Body[], group.region);
-    if (endpoints.length > this.#o['quotas.endpointsPerGroup']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.endpointsPerGroup']} endpoints per endpoint group`);
+    if (endpoints.length > this.#o.quotas.endpointsPerGroup) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.endpointsPerGroup} endpoints per endpoint group`);
     const interval = i.HealthCheckIntervalSeconds === undefined ? group.healthCheckIntervalSeconds : this.#interval(i.HealthCheckIntervalSeconds);
     let overrides = group.portOverrides;
     if (i.PortOverrides !== undefined) {
@@ -609,7 +609,7 @@ export class ControlPlane {
       if (at >= 0) merged[at] = e;
       else merged.push(e);
     }
-    if (merged.length > this.#o['quotas.endpointsPerGroup']) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o['quotas.endpointsPerGroup']} endpoints per endpoint group`);
+    if (merged.length > this.#o.quotas.endpointsPerGroup) throw new ApiError('LimitExceededException', `Quota reached: ${this.#o.quotas.endpointsPerGroup} endpoints per endpoint group`);
     group.endpoints = merged;
     this.#changed(acc);
     return { EndpointDescriptions: added.map((e) => this.#endpointOut(group, e)), EndpointGroupArn: group.arn };

@@ -205,6 +205,8 @@ interface CachedRoute {
 }
 
 const bindingKey = (address: string, protocol: Protocol, port: number) => `${address}|${protocol}|${port}`;
+/** A UDP flow active this recently is not evicted while older ones can be (ms). */
+const RECENT_MS = 2000;
 
 export class DataPlane {
   readonly #o: ResolvedOptions;
@@ -229,7 +231,7 @@ export class DataPlane {
     this.#vantages = vantages;
     this.#health = health;
     this.#flowLogs = flowLogs;
-    const every = Math.max(50, Math.min(1000, (Math.min(this.#o['udp.idleTimeoutSeconds'], this.#o['flowLogs.captureWindowSeconds']) * 1000) / 4));
+    const every = Math.max(50, Math.min(1000, (Math.min(this.#o.udp.idleTimeoutSeconds, this.#o.flowLogs.captureWindowSeconds) * 1000) / 4));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
   }
@@ -452,7 +454,7 @@ export class DataPlane {
       client.destroy();
       return;
     }
-    if (this.#tcp.size >= this.#o['tcp.maxConnections']) {
+    if (this.#tcp.size >= this.#o.tcp.maxConnections) {
       const oldest = this.#tcp.values().next().value as TcpFlow | undefined;
       if (oldest) {
         this.drops.evicted++;
@@ -472,7 +474,7 @@ export class DataPlane {
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, sourcePort: undefined, sourceAddress: undefined, client, upstream, closed: 0,
     };
     this.#tcp.add(f);
-    client.setTimeout(this.#o['tcp.idleTimeoutSeconds'] * 1000, () => this.#endTcp(f, true));
+    client.setTimeout(this.#o.tcp.idleTimeoutSeconds * 1000, () => this.#endTcp(f, true));
     upstream.once('connect', () => {
       f.sourceAddress = upstream.localAddress;
       f.sourcePort = upstream.localPort;
@@ -526,7 +528,7 @@ export class DataPlane {
 
   #onDatagram(b: Binding, msg: Buffer, rinfo: RemoteInfo): void {
     const flows = b.flows as Map<string, UdpFlow>;
-    if (msg.length > this.#o['udp.maxDatagramBytes']) {
+    if (msg.length > this.#o.udp.maxDatagramBytes) {
       this.drops.oversized++;
       return;
     }
@@ -548,8 +550,8 @@ export class DataPlane {
   }
 
   #newUdpFlow(b: Binding, key: string, clientAddress: string, clientPort: number): UdpFlow | undefined {
-    if (this.#udpCount.value >= this.#o['udp.maxFlows']) {
-      const oldest = this.#oldestUdp();
+    if (this.#udpCount.value >= this.#o.udp.maxFlows) {
+      const oldest = this.#evictableUdp();
       if (oldest) {
         this.drops.evicted++;
         this.#endUdp(oldest);
@@ -594,11 +596,29 @@ export class DataPlane {
     return f;
   }
 
-  #oldestUdp(): UdpFlow | undefined {
+  /**
+   * The flow to end for a new one at udp.maxFlows: the oldest by creation (Map order) that saw
+   * no datagram in the last RECENT_MS. A recently active flow met on the way moves to the back,
+   * so a reused 5-tuple is not evicted with its answer in flight (at most 64 moves per call).
+   */
+  #evictableUdp(): UdpFlow | undefined {
+    const now = Date.now();
     let oldest: UdpFlow | undefined;
     for (const b of this.#bindings.values()) {
-      const first = b.flows?.values().next().value as UdpFlow | undefined;
-      if (first && (!oldest || first.started < oldest.started)) oldest = first;
+      const flows = b.flows;
+      if (!flows) continue;
+      for (let moved = 0; moved < 64; moved++) {
+        const first = flows.values().next().value as UdpFlow | undefined;
+        if (!first) break;
+        if (now - first.lastActive >= RECENT_MS || flows.size === 1) {
+          if (!oldest || first.lastActive < oldest.lastActive) oldest = first;
+          break;
+        }
+        flows.delete(first.key);
+        flows.set(first.key, first);
+      }
+      const head = flows.values().next().value as UdpFlow | undefined;
+      if (!oldest && head) oldest = head;
     }
     return oldest;
   }
@@ -643,8 +663,8 @@ export class DataPlane {
   /** End idle UDP flows; close the capture window of long flows. */
   #sweep(): void {
     const now = Date.now();
-    const idle = this.#o['udp.idleTimeoutSeconds'] * 1000;
-    const window = this.#o['flowLogs.captureWindowSeconds'] * 1000;
+    const idle = this.#o.udp.idleTimeoutSeconds * 1000;
+    const window = this.#o.flowLogs.captureWindowSeconds * 1000;
     for (const b of this.#bindings.values()) {
       if (!b.flows) continue;
       for (const f of b.flows.values()) {

@@ -20,7 +20,7 @@ import { HEALTH_CHANNEL, HealthChecker } from './health.js';
 import type { HealthTarget } from './health.js';
 import { renderMetrics } from './metrics.js';
 import { resolveOptions } from './options.js';
-import type { EmulatorOptions, ResolvedOptions, VantageInput } from './options.js';
+import type { EmulatorOptions, ResolvedOptions, Vantage } from './options.js';
 import { EndpointRegistry, VantageTable } from './registry.js';
 import type { LatLon } from './routing.js';
 
@@ -75,7 +75,7 @@ export interface EmulatorState {
     }[];
   }[];
   readonly endpoints: readonly { readonly id: string; readonly address: string; readonly region: string | undefined; readonly ports: Readonly<Record<number, number>> }[];
-  readonly vantages: readonly (VantageInput & { name: string | undefined })[];
+  readonly vantages: readonly Vantage[];
   readonly defaultLocation: LatLon;
   readonly activeFlows: { readonly tcp: number; readonly udp: number };
   readonly drops: Readonly<Record<DropReason, number>>;
@@ -115,8 +115,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const invalidate = () => dataPlane?.invalidate();
   const registry = new EndpointRegistry(o.endpoints, invalidate);
   const vantages = new VantageTable(o.vantages, o.defaultLocation, invalidate);
-  const health = new HealthChecker(registry, o['healthCheck.timeoutMs'], invalidate);
-  const flowLogs = new FlowLogWriter(o['flowLogs.stream'], o['flowLogs.directory'], (error) => {
+  const health = new HealthChecker(registry, o.healthCheck.timeoutMs, invalidate);
+  const flowLogs = new FlowLogWriter(o.flowLogs.stream, o.flowLogs.directory, (error) => {
     const ch = channel(ERROR_CHANNEL);
     if (ch.hasSubscribers) ch.publish({ error });
   });

@@ -4,8 +4,10 @@
  *
  * These are the library's own errors (bad options, bad arguments, wrong state, a port that
  * cannot be bound). The emulated API answers its clients with AWS's error names instead
- * (`AcceleratorNotFoundException`, ...): those are wire errors, see `src/api/errors.ts`.
+ * (`AcceleratorNotFoundException`, ...): those travel as ApiError (below), code GA_EMULATOR_ERR_API.
  */
+import { describeValue } from '@anycast-origin/options';
+
 export class GaEmulatorError extends Error {
   readonly code: string;
   constructor(message: string, code: string, options?: { cause?: unknown }) {
@@ -15,42 +17,31 @@ export class GaEmulatorError extends Error {
   }
 }
 
-/** A short rendering of a refused value for `... got <value>` messages. */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (Buffer.isBuffer(v)) return `a Buffer of ${v.length} bytes`;
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
-
-/** An option of createEmulator() is unknown or invalid. `option` names it. */
+/** An option of createEmulator() is unknown or invalid. `option` names it; the message reads `<option> must be <expectation>, got <value>`. */
 export class InvalidOptionError extends GaEmulatorError {
   readonly option: string;
-  readonly expectation: string;
-  constructor(option: string, expectation: string, value: unknown) {
-    super(`${option} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_OPTION');
+  constructor(option: string, message: string) {
+    super(`${option} ${message}`, 'GA_EMULATOR_ERR_INVALID_OPTION');
     this.name = 'InvalidOptionError';
     this.option = option;
-    this.expectation = expectation;
   }
 }
 
-/** An argument of a function or method (routing model, registry, vantage table) is invalid. `argument` names it. */
+/**
+ * An argument of a function or method (routing model, registry, vantage table, fault
+ * injection) is invalid. `argument` names it; the message has the options' format.
+ */
 export class InvalidArgumentError extends GaEmulatorError {
   readonly argument: string;
-  constructor(argument: string, expectation: string, value: unknown) {
-    super(`${argument} must be ${expectation}, got ${describeValue(value)}`, 'GA_EMULATOR_ERR_INVALID_ARGUMENT');
+  constructor(argument: string, message: string) {
+    super(`${argument} ${message}`, 'GA_EMULATOR_ERR_INVALID_ARGUMENT');
     this.name = 'InvalidArgumentError';
     this.argument = argument;
   }
 
-  /** The same check failing on a method argument rather than an option (shared validators throw InvalidOptionError). */
-  static from(e: unknown): unknown {
-    if (!(e instanceof InvalidOptionError)) return e;
-    const err = new InvalidArgumentError(e.option, e.expectation, undefined);
-    err.message = e.message;
-    return err;
+  /** `<argument> must be <expectation>, got <value>`. */
+  static expected(argument: string, expectation: string, value: unknown): InvalidArgumentError {
+    return new InvalidArgumentError(argument, `must be ${expectation}, got ${describeValue(value)}`);
   }
 }
 

@@ -3,8 +3,8 @@
  * count or a rate of errors (ThrottlingException by default) and added latency. Rates draw
  * from a seeded generator (mulberry32), so a run with the same seed fails the same calls.
  */
-import { ApiError } from './errors.js';
-import { parseFault } from './options.js';
+import { ApiError, InvalidArgumentError } from './errors.js';
+import { FAULT, parseArgument } from './options.js';
 import type { FaultSpec } from './options.js';
 
 /** HTTP status AWS answers each injectable error with. */
@@ -23,15 +23,16 @@ export class Faults {
   readonly #specs = new Map<string, { spec: Readonly<FaultSpec>; left: number | undefined }>();
   #state: number;
 
-  constructor(initial: ReadonlyMap<string, Readonly<FaultSpec>>, seed: number) {
+  constructor(initial: Readonly<Record<string, Readonly<FaultSpec> | undefined>>, seed: number) {
     this.#state = seed >>> 0;
-    for (const [op, spec] of initial) this.#specs.set(op, { spec, left: spec.count });
+    for (const [op, spec] of Object.entries(initial)) if (spec) this.#specs.set(op, { spec, left: spec.count });
   }
 
-  /** Set (replace) the fault of an operation, or `*` for all operations without their own. */
+  /** Set (replace) the fault of an operation, or `*` for all operations without their own. Throws InvalidArgumentError. */
   set(operation: string, spec: FaultSpec): void {
-    if (operation !== '*' && !/^[A-Z][A-Za-z]{2,63}$/.test(operation)) throw new ApiError('InvalidArgumentException', `faults: ${operation} is not an operation name`);
-    const s = parseFault(spec, `faults.${operation}`);
+    if (operation !== '*' && !/^[A-Z][A-Za-z]{2,63}$/.test(operation)) throw InvalidArgumentError.expected('operation', 'an operation name or *', operation);
+    const s = Object.freeze(parseArgument(FAULT, spec, `faults.${operation}`));
+    if (s.count !== undefined && s.rate !== undefined) throw new InvalidArgumentError(`faults.${operation}`, 'must have either count or rate, not both');
     this.#specs.set(operation, { spec: s, left: s.count });
   }
 

@@ -8,9 +8,8 @@
  *   default location of any other source.
  * Both are plain tables; every change bumps `generation` so cached routes are rebuilt.
  */
-import { InvalidArgumentError } from './errors.js';
-import { parseEndpoint, parseVantage } from './options.js';
-import type { EndpointInput, RegisteredEndpoint, VantageInput } from './options.js';
+import { ENDPOINT, VANTAGE, parseArgument } from './options.js';
+import type { EndpointInput, RegisteredEndpoint, Vantage, VantageInput } from './options.js';
 import type { LatLon } from './routing.js';
 
 export class EndpointRegistry {
@@ -24,12 +23,7 @@ export class EndpointRegistry {
 
   /** Register (or move) an endpoint: `address` is a loopback IPv4; `ports` maps endpoint ports to real ports. */
   register(id: string, where: Omit<EndpointInput, 'id'>): RegisteredEndpoint {
-    let e: RegisteredEndpoint;
-    try {
-      e = parseEndpoint({ ...where, id }, 'endpoint');
-    } catch (err) {
-      throw InvalidArgumentError.from(err);
-    }
+    const e = Object.freeze(parseArgument(ENDPOINT, { ...where, id }, 'endpoint'));
     this.#entries.set(id, e);
     this.#changed();
     return e;
@@ -69,25 +63,19 @@ export class VantageTable {
   readonly #default: Located;
   readonly #changed: () => void;
 
-  constructor(initial: readonly Readonly<VantageInput>[], defaultLocation: LatLon, changed: () => void) {
+  constructor(initial: readonly Vantage[], defaultLocation: LatLon, changed: () => void) {
     this.#default = Object.freeze({ key: '', lat: defaultLocation.lat, lon: defaultLocation.lon, override: Object.freeze([]), edge: undefined });
     for (const v of initial) this.#put(v);
     this.#changed = changed;
   }
 
-  #put(v: Readonly<VantageInput>): void {
-    this.#entries.set(v.address, Object.freeze({ key: v.address, lat: v.lat, lon: v.lon, override: v.override ?? Object.freeze([]), edge: v.edge, name: v.name }));
+  #put(v: Vantage): void {
+    this.#entries.set(v.address, Object.freeze({ key: v.address, lat: v.lat, lon: v.lon, override: Object.freeze([...(v.override ?? [])]), edge: v.edge, name: v.name }));
   }
 
   /** Place a source address: `{ lat, lon, override?, edge?, name? }`. */
   set(address: string, where: Omit<VantageInput, 'address'>): void {
-    let v: Readonly<VantageInput>;
-    try {
-      v = parseVantage({ ...where, address }, 'vantage');
-    } catch (err) {
-      throw InvalidArgumentError.from(err);
-    }
-    this.#put(v);
+    this.#put(parseArgument(VANTAGE, { ...where, address }, 'vantage'));
     this.#changed();
   }
 
@@ -97,8 +85,8 @@ export class VantageTable {
     return had;
   }
 
-  list(): (VantageInput & { name: string | undefined })[] {
-    return [...this.#entries.values()].map((v) => ({ address: v.key, lat: v.lat, lon: v.lon, override: v.override, edge: v.edge, name: v.name }));
+  list(): Vantage[] {
+    return [...this.#entries.values()].map((v) => ({ address: v.key, lat: v.lat, lon: v.lon, override: [...v.override], edge: v.edge, name: v.name }));
   }
 
   get defaultLocation(): LatLon {

@@ -95,7 +95,7 @@ export function isRegion(name: unknown): name is string {
 /** The table entry for a Region; throws InvalidArgumentError for a Region GA does not support. */
 export function regionInfo(name: string, argument = 'region'): RegionInfo {
   const r = BY_CODE.get(name);
-  if (!r) throw new InvalidArgumentError(argument, 'a Region Global Accelerator supports endpoints in (see REGIONS)', name);
+  if (!r) throw InvalidArgumentError.expected(argument, 'a Region Global Accelerator supports endpoints in (see REGIONS)', name);
   return r;
 }
 
@@ -104,9 +104,9 @@ export const EARTH_RADIUS_KM = 6371.0088;
 
 export function checkLatLon(p: unknown, argument = 'location'): LatLon {
   const o = p as Partial<LatLon> | null;
-  if (o == null || typeof o !== 'object') throw new InvalidArgumentError(argument, 'an object { lat, lon }', p);
-  if (typeof o.lat !== 'number' || !(o.lat >= -90 && o.lat <= 90)) throw new InvalidArgumentError(`${argument}.lat`, 'a number of degrees -90..90', o.lat);
-  if (typeof o.lon !== 'number' || !(o.lon >= -180 && o.lon <= 180)) throw new InvalidArgumentError(`${argument}.lon`, 'a number of degrees -180..180', o.lon);
+  if (o == null || typeof o !== 'object') throw InvalidArgumentError.expected(argument, 'an object { lat, lon }', p);
+  if (typeof o.lat !== 'number' || !(o.lat >= -90 && o.lat <= 90)) throw InvalidArgumentError.expected(`${argument}.lat`, 'a number of degrees -90..90', o.lat);
+  if (typeof o.lon !== 'number' || !(o.lon >= -180 && o.lon <= 180)) throw InvalidArgumentError.expected(`${argument}.lon`, 'a number of degrees -180..180', o.lon);
   return o as LatLon;
 }
 
@@ -201,26 +201,26 @@ export function dialCascade(dials: readonly number[]): number[] {
 
 /** Check the groups (already in proximity order) and precompute what a pick needs. */
 export function compileRoute(groups: readonly RouteGroup[]): CompiledRoute {
-  if (!Array.isArray(groups)) throw new InvalidArgumentError('groups', 'an array of { region, dial, endpoints }', groups);
+  if (!Array.isArray(groups)) throw InvalidArgumentError.expected('groups', 'an array of { region, dial, endpoints }', groups);
   const seen = new Set<string>();
   const eligible: number[][] = [];
   const cumulative: number[][] = [];
   groups.forEach((g, i) => {
     const at = `groups[${i}]`;
-    if (g == null || typeof g !== 'object') throw new InvalidArgumentError(at, 'an object { region, dial, endpoints }', g);
-    if (typeof g.region !== 'string' || g.region === '') throw new InvalidArgumentError(`${at}.region`, 'a Region code', g.region);
-    if (seen.has(g.region)) throw new InvalidArgumentError(`${at}.region`, 'unique among the groups (one group per Region per listener)', g.region);
+    if (g == null || typeof g !== 'object') throw InvalidArgumentError.expected(at, 'an object { region, dial, endpoints }', g);
+    if (typeof g.region !== 'string' || g.region === '') throw InvalidArgumentError.expected(`${at}.region`, 'a Region code', g.region);
+    if (seen.has(g.region)) throw InvalidArgumentError.expected(`${at}.region`, 'unique among the groups (one group per Region per listener)', g.region);
     seen.add(g.region);
-    if (typeof g.dial !== 'number' || !(g.dial >= 0 && g.dial <= 100)) throw new InvalidArgumentError(`${at}.dial`, 'a number 0..100', g.dial);
-    if (!Array.isArray(g.endpoints)) throw new InvalidArgumentError(`${at}.endpoints`, 'an array', g.endpoints);
+    if (typeof g.dial !== 'number' || !(g.dial >= 0 && g.dial <= 100)) throw InvalidArgumentError.expected(`${at}.dial`, 'a number 0..100', g.dial);
+    if (!Array.isArray(g.endpoints)) throw InvalidArgumentError.expected(`${at}.endpoints`, 'an array', g.endpoints);
     const idx: number[] = [];
     const cum: number[] = [];
     let sum = 0;
     g.endpoints.forEach((e: RouteEndpoint, j: number) => {
       const eat = `${at}.endpoints[${j}]`;
-      if (e == null || typeof e !== 'object' || typeof e.id !== 'string') throw new InvalidArgumentError(eat, 'an object { id, weight, healthy }', e);
-      if (!Number.isInteger(e.weight) || e.weight < 0 || e.weight > 255) throw new InvalidArgumentError(`${eat}.weight`, 'an integer 0..255', e.weight);
-      if (typeof e.healthy !== 'boolean') throw new InvalidArgumentError(`${eat}.healthy`, 'a boolean', e.healthy);
+      if (e == null || typeof e !== 'object' || typeof e.id !== 'string') throw InvalidArgumentError.expected(eat, 'an object { id, weight, healthy }', e);
+      if (!Number.isInteger(e.weight) || e.weight < 0 || e.weight > 255) throw InvalidArgumentError.expected(`${eat}.weight`, 'an integer 0..255', e.weight);
+      if (typeof e.healthy !== 'boolean') throw InvalidArgumentError.expected(`${eat}.healthy`, 'a boolean', e.healthy);
       if (e.healthy && e.weight > 0) {
         sum += e.weight;
         idx.push(j);
@@ -235,7 +235,7 @@ export function compileRoute(groups: readonly RouteGroup[]): CompiledRoute {
 
 /** Order `groups` by proximity to `location` (with an optional override list), then compile. */
 export function planRoute(location: LatLon, groups: readonly RouteGroup[], override: readonly string[] = []): CompiledRoute {
-  if (!Array.isArray(groups)) throw new InvalidArgumentError('groups', 'an array of { region, dial, endpoints }', groups);
+  if (!Array.isArray(groups)) throw InvalidArgumentError.expected('groups', 'an array of { region, dial, endpoints }', groups);
   const order = orderByProximity(location, groups.map((g) => g?.region), override);
   const byRegion = new Map(groups.map((g) => [g.region, g]));
   return compileRoute(order.map((r) => byRegion.get(r) as RouteGroup));
