@@ -64,6 +64,8 @@ export class Faults {
         entry.left--;
         fail = true;
       }
+      // Used up: gone, so that `*` (or nothing) applies to this operation again.
+      if (entry.left === 0) this.#specs.delete(this.#specs.get(operation) === entry ? operation : '*');
     } else if (spec.rate !== undefined) {
       fail = this.#random() < spec.rate;
     } else {

@@ -11,7 +11,7 @@ export type { EntryInfo, EndpointCounters, DropReason } from './dataplane.js';
 export { API_CHANNEL } from './api/server.js';
 export { FLOW_LOG_FIELDS, formatFlowRecord, flowLogKey } from './flowlog.js';
 export type { FlowRecord } from './flowlog.js';
-export { METRICS, renderMetrics } from './metrics.js';
+export { METRICS, METRICS_END, METRICS_START, metricsTable, renderMetrics } from './metrics.js';
 export * from './routing.js';
 export { ApiError, BindError, ERROR_CODES, GaEmulatorError, InvalidArgumentError, InvalidOptionError, InvalidStateError } from './errors.js';
 export type { ErrorCode } from './errors.js';

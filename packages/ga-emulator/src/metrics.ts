@@ -22,6 +22,14 @@ export const METRICS = Object.freeze({
   anycast_ga_emulator_flow_log_records_total: ['counter', 'Flow log records written'],
 } as const);
 
+/** The README's metrics table. */
+export function metricsTable(): string {
+  return ['| metric | type | what |', '| --- | --- | --- |', ...Object.entries(METRICS).map(([name, [type, help]]) => `| \`${name}\` | ${type} | ${help} |`)].join('\n');
+}
+
+export const METRICS_START = '<!-- metrics:start -->';
+export const METRICS_END = '<!-- metrics:end -->';
+
 export function renderMetrics(s: EmulatorState): string {
   const lines: string[] = [];
   const family = (name: keyof typeof METRICS, samples: [Record<string, string | number>, number][]) => {
