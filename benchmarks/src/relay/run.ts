@@ -11,6 +11,9 @@
  * - HTTP, keep-alive: wrk -t1 -c64;
  * - added latency at no load: dnsperf -c 1 -q 1 and wrk -t1 -c1 (mean), through minus straight.
  *
+ * The same HTTP loads also go through a bare Node relay (bare-proxy.ts: accept, connect, pipe),
+ * pinned to the emulator's core in its turn: the floor of what any relay on Node's `net` costs.
+ *
  * Reports rates, the ratio through/straight, the emulator's CPU per relayed request (and so
  * its per-core capacity, which stays meaningful when the shared load core is what saturates),
  * and checks the targets (>= 20k DNS q/s through the UDP entry, >= 10k new-connection HTTP
@@ -55,13 +58,13 @@ requireTools([
 ]);
 
 interface Target { address: string; port: number }
-type Path = 'straight' | 'relay';
+type Path = 'straight' | 'relay' | 'bare';
 interface Series { rate: number[]; relayCpuUs: number[]; errors: number }
 const series = (): Series => ({ rate: [], relayCpuUs: [], errors: 0 });
 const results = {
-  dns: { straight: series(), relay: series() },
-  httpClose: { straight: series(), relay: series() },
-  httpKeepAlive: { straight: series(), relay: series() },
+  dns: { straight: series(), relay: series(), bare: series() },
+  httpClose: { straight: series(), relay: series(), bare: series() },
+  httpKeepAlive: { straight: series(), relay: series(), bare: series() },
 };
 const latency = { dns: { straight: [] as number[], relay: [] as number[] }, http: { straight: [] as number[], relay: [] as number[] } };
 
@@ -123,24 +126,29 @@ async function main(): Promise<void> {
     const relay = spawnLogged(cpu.server, [...entry('relay', 'relay-server'), String(httpPort), String(dnsPort), values.preserve]);
     children.push(relay.child);
     const entries = JSON.parse(await firstLine(relay, 'the emulator')) as { tcp: Target; udp: Target };
-    const relayPid = relay.child.pid as number;
+    const bare = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort)]);
+    children.push(bare.child);
+    const barePort = (JSON.parse(await firstLine(bare, 'the bare relay')) as { port: number }).port;
+    const pids: Record<Path, number> = { straight: 0, relay: relay.child.pid as number, bare: bare.child.pid as number };
     const targets = {
       dns: { straight: { address: '127.0.0.1', port: dnsPort }, relay: entries.udp },
-      http: { straight: { address: '127.0.0.1', port: httpPort }, relay: entries.tcp },
+      http: { straight: { address: '127.0.0.1', port: httpPort }, relay: entries.tcp, bare: { address: '127.0.0.1', port: barePort } },
     };
     for (const p of ['straight', 'relay'] as const) {
       if (!(await dnsAnswer(targets.dns[p]))) throw new Error(`no id.server answer ${p}: ${relay.output()}${dns.output()}`);
       if (!(await httpAnswer(targets.http[p]))) throw new Error(`no HTTP answer ${p}: ${relay.output()}${http.output()}`);
     }
+    if (!(await httpAnswer(targets.http.bare))) throw new Error(`no HTTP answer through the bare relay: ${bare.output()}`);
     process.stderr.write(`cores: emulator ${cpu.server}, origins + load ${cpu.load}; entries UDP ${entries.udp.address}:${entries.udp.port}, TCP ${entries.tcp.address}:${entries.tcp.port}; preserve ${values.preserve}\n`);
 
     const measure = async (s: Series, path: Path, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
-      const c0 = cpuMicros(relayPid);
+      const pid = pids[path];
+      const c0 = pid ? cpuMicros(pid) : 0;
       const r = await run();
-      const used = cpuMicros(relayPid) - c0;
+      const used = pid ? cpuMicros(pid) - c0 : 0;
       s.rate.push(r.rate);
       s.errors += r.errors;
-      if (path === 'relay') s.relayCpuUs.push(used / Math.max(1, r.count));
+      if (pid) s.relayCpuUs.push(used / Math.max(1, r.count));
       return r;
     };
     const dnsperf = async (t: Target, extra: string[] = ['-c', '8', '-q', '200'], secs = seconds) => {
@@ -153,7 +161,7 @@ async function main(): Promise<void> {
     await dnsperf(targets.dns.relay, undefined, 1);
     await wrk(cpu.load, targets.http.relay.port, 1, 64, { host: targets.http.relay.address, headers: ['Connection: close'] });
     for (let round = 1; round <= rounds; round++) {
-      const order: Path[] = round % 2 ? ['straight', 'relay'] : ['relay', 'straight'];
+      const order: ('straight' | 'relay')[] = round % 2 ? ['straight', 'relay'] : ['relay', 'straight'];
       for (const p of order) {
         const r = await measure(results.dns[p], p, async () => {
           const d = await dnsperf(targets.dns[p]);
@@ -162,7 +170,7 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round} dns ${p.padEnd(8)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
       }
       for (const [name, headers] of [['httpClose', ['Connection: close']], ['httpKeepAlive', []]] as const) {
-        for (const p of order) {
+        for (const p of [...order, 'bare' as const]) {
           const t = targets.http[p];
           const r = await measure(results[name][p], p, async () => {
             const w = await wrk(cpu.load, t.port, seconds, 64, { host: t.address, headers });
@@ -193,7 +201,11 @@ async function main(): Promise<void> {
     const straight = median(r.straight.rate);
     const through = median(r.relay.rate);
     const us = median(r.relay.relayCpuUs);
-    return [label, Math.round(straight), Math.round(through), ratio(through, straight), us.toFixed(2), Math.round(1e6 / us), r.relay.errors + r.straight.errors];
+    const bareUs = median(r.bare.relayCpuUs);
+    return [
+      label, Math.round(straight), Math.round(through), ratio(through, straight), us.toFixed(2), Math.round(1e6 / us),
+      r.bare.rate.length ? `${Math.round(median(r.bare.rate))} (${bareUs.toFixed(2)} us/req)` : 'n/a', r.relay.errors + r.straight.errors,
+    ];
   });
   const added = (x: { straight: number[]; relay: number[] }) => (median(x.relay) - median(x.straight)) * 1000;
   const latencyRows = [
@@ -210,7 +222,9 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`\nRelay: emulator pinned to one core, origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
     + 'emulator CPU us/req: the emulator process\'s CPU (user+system) per relayed request; per-core capacity = 1e6 / that\n\n'
-    + `${table(['load', 'straight', 'through the emulator', 'ratio', 'emulator CPU us/req', 'per-core capacity', 'errors/lost'], rows)}\n\n`
+    + 'bare Node relay: accept, connect, pipe (bare-proxy.ts) on the same core, its rate and CPU per request\n'
+    + 'wrk counts every connection the origin closes after its answer as a read error: errors under Connection: close are those, not failures\n\n'
+    + `${table(['load', 'straight', 'through the emulator', 'ratio', 'emulator CPU us/req', 'per-core capacity', 'bare Node relay', 'errors/lost'], rows)}\n\n`
     + `${table(['latency at no load', 'straight us', 'through us', 'added us'], latencyRows)}\n\n`
     + `${table(['target', 'met', 'measured'], targetsTable)}\n`);
   const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, results, latency });

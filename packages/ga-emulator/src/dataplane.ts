@@ -475,10 +475,13 @@ export class DataPlane {
     };
     this.#tcp.add(f);
     client.setTimeout(this.#o.tcp.idleTimeoutSeconds * 1000, () => this.#endTcp(f, true));
-    upstream.once('connect', () => {
-      f.sourceAddress = upstream.localAddress;
-      f.sourcePort = upstream.localPort;
-    });
+    // The upstream's own address only matters to flow logs (a getsockname per connection otherwise).
+    if (b.acc.flowLogs.enabled && this.#flowLogs.enabled) {
+      upstream.once('connect', () => {
+        f.sourceAddress = upstream.localAddress;
+        f.sourcePort = upstream.localPort;
+      });
+    }
     const c = route.counters;
     client.on('data', (d: Buffer) => {
       f.packetsIn++;
