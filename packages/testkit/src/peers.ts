@@ -1,7 +1,8 @@
 /**
  * NSD and Knot configurations for running them on loopback beside our DNS origin (the DNS
- * differential tests and the DNS benchmark): one listener on 127.0.0.1, one worker, RRL off,
- * the given identity, NSID and version, and optionally one zone from `<dir>/<zone>.zone`.
+ * differential tests and the DNS benchmark): one listener on 127.0.0.1, one worker, RRL off
+ * (NSD's can be turned on), the given identity, NSID and version, and optionally one zone
+ * from `<dir>/<zone>.zone`.
  */
 import { join } from 'node:path';
 
@@ -17,6 +18,8 @@ export interface DnsPeerConfig {
   rundir?: string;
   /** serve this zone from `<dir>/<zone>.zone` */
   zone?: string;
+  /** NSD's rrl-ratelimit (responses a second per prefix and class; NSD's own default is 200). @default 0 (off) */
+  rrlRatelimit?: number;
 }
 
 export function nsdConf(c: DnsPeerConfig): string {
@@ -35,7 +38,7 @@ export function nsdConf(c: DnsPeerConfig): string {
   xfrdfile: "${join(c.dir, 'xfrd.state')}"
   zonelistfile: "${join(c.dir, 'zone.list')}"
   logfile: "${join(c.dir, 'nsd.log')}"
-  rrl-ratelimit: 0
+  rrl-ratelimit: ${c.rrlRatelimit ?? 0}
   server-count: 1
   verbosity: 0
 remote-control:
