@@ -111,12 +111,17 @@ export class OriginNetwork extends Construct {
       tags: tag('default-deny-all'),
     });
 
+    // Nothing here depends on the listeners: a changed listener adds or removes rule resources
+    // below, never replaces the group (a description or name change would: with instances that
+    // reference it, a fixed name then fails with InvalidGroup.Duplicate). name_prefix and
+    // create_before_destroy keep a replacement for another reason (a new VPC) possible.
     this.originSecurityGroup = new SecurityGroup(this, 'origin-sg', {
       provider,
-      name: `${name}-origin`,
-      description: `anycast origin: listener ports ${listeners.map((p) => `${p.protocol}/${p.port}`).join(', ')} in, HTTPS out`,
+      namePrefix: `${name}-origin-`,
+      description: 'anycast origin: the listener ports in (one rule each), HTTPS out',
       vpcId: this.vpc.id,
       tags: tag('origin'),
+      lifecycle: { createBeforeDestroy: true },
     });
     const sources = [{ cidrIpv4: '0.0.0.0/0' }, ...(ipv6 ? [{ cidrIpv6: '::/0' }] : [])];
     for (const p of listeners) {

@@ -308,6 +308,39 @@ t.test('per-region overrides and options', async (t) => {
   });
 });
 
+t.test('changing the listeners', async (t) => {
+  // GIVEN the default config WHEN dns-udp is removed and an http listener on 8080 added
+  const before = byDefault.json;
+  const after = synthConfig({
+    listeners: [
+      { name: 'http', protocol: 'TCP', port: 80, serves: 'http' },
+      { name: 'dns-tcp', protocol: 'TCP', port: 53, serves: 'dns' },
+      { name: 'http-alt', protocol: 'TCP', port: 8080, serves: 'http' },
+    ],
+  }).json;
+  t.test('THEN every security group is the same resource with the same attributes: nothing forces a replacement', async (t) => {
+    t.same(resources(after, 'aws_security_group'), resources(before, 'aws_security_group'));
+    for (const [name, sg] of Object.entries(resources(after, 'aws_security_group'))) {
+      t.notOk('name' in sg, `${name}: no fixed name (a replacement would collide with InvalidGroup.Duplicate)`);
+      t.match(sg.name_prefix, /^anycast-origin-[a-z0-9-]+-origin-$/);
+      t.equal(sg.description, 'anycast origin: the listener ports in (one rule each), HTTPS out', `${name}: a description that names no port`);
+      t.same(sg.lifecycle, { create_before_destroy: true });
+    }
+  });
+  t.test('THEN the instances are unchanged (no replacement either)', async (t) => {
+    t.same(resources(after, 'aws_instance'), resources(before, 'aws_instance'));
+  });
+  t.test('THEN only the rules of the removed and added listeners come and go; the others keep their names and attributes', async (t) => {
+    const was = resources(before, 'aws_vpc_security_group_ingress_rule');
+    const is = resources(after, 'aws_vpc_security_group_ingress_rule');
+    const gone = Object.keys(was).filter((n) => !(n in is));
+    const added = Object.keys(is).filter((n) => !(n in was));
+    t.same(gone.sort(), DEFAULT_REGIONS.map((r) => `network_${regionId(r)}_in-udp-53-ipv4`.replace(/-/g, '_')).sort());
+    t.same(added.sort(), DEFAULT_REGIONS.map((r) => `network_${regionId(r)}_in-tcp-8080-ipv4`.replace(/-/g, '_')).sort());
+    for (const n of Object.keys(is).filter((x) => x in was)) t.same(is[n], was[n], `${n} unchanged`);
+  });
+});
+
 t.test('testCommandFormats', async (t) => {
   t.test('GIVEN no http listener THEN no curl loop', async (t) => {
     const { listeners } = testConfig({ listeners: [{ name: 'dns', protocol: 'UDP', port: 53, serves: 'dns' }, { name: 'check', protocol: 'TCP', port: 53, serves: 'dns' }] });
