@@ -14,6 +14,8 @@ const TABLES = [
   ['packages/dns-origin/README.md', 'packages/dns-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
   ['packages/config/README.md', 'packages/config/dist/schema.js', 'CONFIG', 'options'],
+  ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
 ];
 
