@@ -38,9 +38,10 @@ function health(state: string | null, reason: string | null): string {
 export function statusTable(s: Status, columns = 100): string {
   const a = s.accelerator;
   const head = [
-    `accelerator ${a.name ?? '?'}  ${a.status ?? '?'}  ${a.enabled === false ? 'DISABLED' : a.enabled === true ? 'enabled' : '?'}  ${a.ipAddresses.join(' ')}  ${a.dnsName ?? ''}`.trimEnd(),
+    `accelerator ${a.name ?? '?'}  ${a.status ?? '?'}  ${a.enabled === false ? 'DISABLED' : a.enabled === true ? 'enabled' : '?'}`,
+    `${a.ipAddresses.join(' ')}  ${a.dnsName ?? ''}`.trim(),
     a.arn,
-  ];
+  ].filter((l) => l !== '');
   const rows: (string | number)[][] = [];
   for (const l of s.listeners) {
     const label = `${l.protocol ?? '?'}:${l.ports.map((p) => (p.fromPort === p.toPort ? `${p.fromPort}` : `${p.fromPort}-${p.toPort}`)).join(',')}`;

@@ -105,7 +105,7 @@ async function writeGroup(run: Run, at: Located, intents: readonly Intent[]): Pr
   let failures = 0;
   let transactions = 0;
   for (;;) {
-    pastDeadline(run, `another transaction kept the accelerator IN_PROGRESS${run.written ? ` (${run.written} endpoint group(s) already changed)` : ''}`);
+    if (transactions > 0) pastDeadline(run, `other transactions kept the accelerator IN_PROGRESS${run.written ? ` (${run.written} endpoint group(s) already changed)` : ''}`);
     await waitUntilDeployed(conn, conn.acceleratorArn, run.deadline);
     const groups = await readGroups(conn, at.listener.arn);
     const group = groups.find((g) => g.arn === at.group.arn);
