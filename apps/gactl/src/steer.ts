@@ -117,8 +117,9 @@ async function writeGroup(run: Run, at: Located, intents: readonly Intent[]): Pr
     if (todo.length === 0) return [];
     const reasons = guardListener(listenerLabel(at.listener), groups, groups.map((g) => project(g, todo)));
     if (reasons.length > 0 && !run.force) throw new GuardError(run.written ? [...reasons, `${run.written} endpoint group(s) were already changed`] : reasons);
+    const input = updateInput(group, todo);
     try {
-      await conn.client.send(new UpdateEndpointGroupCommand(updateInput(group, todo)));
+      await conn.client.send(new UpdateEndpointGroupCommand(input));
     } catch (e) {
       const kind = classify(e);
       if (kind === 'transaction') {
