@@ -9,7 +9,7 @@
  * - HTTP, a new connection per request: wrk -t1 -c64 with `Connection: close`, straight to the
  *   HTTP origin vs through the TCP entry;
  * - HTTP, keep-alive: wrk -t1 -c64;
- * - added latency at no load: dnsperf -c 1 -q 1 and wrk -t1 -c1 (mean), through minus straight.
+ * - added latency at no load: dnsperf -c 1 -q 1 (mean) and wrk -t1 -c1 (median), through minus straight.
  *
  * The same HTTP loads also go through a bare Node relay (bare-proxy.ts: accept, connect, pipe),
  * pinned to the emulator's core in its turn: the floor of what any relay on Node's `net` costs.
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       for (const p of order) {
         latency.dns[p].push((await dnsperf(targets.dns[p], ['-c', '1', '-q', '1'], 2)).avgLatencyMs);
         const t = targets.http[p];
-        latency.http[p].push((await wrk(cpu.load, t.port, 2, 1, { host: t.address })).avgMs ?? NaN);
+        latency.http[p].push((await wrk(cpu.load, t.port, 2, 1, { host: t.address })).p50Ms ?? NaN);
       }
     }
     for (const p of ['straight', 'relay'] as const) {
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   const added = (x: { straight: number[]; relay: number[] }) => (median(x.relay) - median(x.straight)) * 1000;
   const latencyRows = [
     ['DNS, dnsperf -c1 -q1 (mean)', (median(latency.dns.straight) * 1000).toFixed(0), (median(latency.dns.relay) * 1000).toFixed(0), added(latency.dns).toFixed(0)],
-    ['HTTP keep-alive, wrk -c1 (mean)', (median(latency.http.straight) * 1000).toFixed(0), (median(latency.http.relay) * 1000).toFixed(0), added(latency.http).toFixed(0)],
+    ['HTTP keep-alive, wrk -c1 (median)', (median(latency.http.straight) * 1000).toFixed(0), (median(latency.http.relay) * 1000).toFixed(0), added(latency.http).toFixed(0)],
   ];
   const dnsRelay = median(results.dns.relay.rate);
   const closeRelay = median(results.httpClose.relay.rate);

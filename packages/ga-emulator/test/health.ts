@@ -66,7 +66,7 @@ t.test('an HTTP 503 (a draining origin) fails the check; threshold 1 acts on one
   const changes = record(t);
   const emulator = await startEmulator(t, { addressPool: '127.72.128.0/24' });
   const identity = createIdentity({ hostname: 'drainer', instanceId: 'i-00000000000000072', availabilityZone: 'eu-west-1a' });
-  const origin = createHttpOrigin({ identity, host: '127.72.1.1', port: 0, threads: 1, drainSeconds: 30 });
+  const origin = createHttpOrigin({ identity, host: '127.72.1.1', port: 0, workers: 1, drainSeconds: 30 });
   const { port } = await origin.listen();
   t.teardown(() => origin.close());
   const built = await build(emulator, [{
