@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_RUNTIME, fetchNodeRuntime } from './node-runtime.mjs';
-import { productionWorkspaces } from './workspaces.mjs';
+import { installOffline, productionWorkspaces } from '../../../scripts/workspaces.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = resolve(here, '..');
@@ -96,20 +96,10 @@ try {
   const dir = join(stage, 'anycast-origin');
   mkdirSync(dir);
   sh('tar', ['-xzf', packed['anycast-origin'], '-C', dir, '--strip-components=1'], stage);
-  const pkgFile = join(dir, 'package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
-  const original = { ...pkg.dependencies };
-  for (const name of Object.keys(pkg.dependencies)) if (packed[name]) pkg.dependencies[name] = `file:${packed[name]}`;
-  // The DNS origin's optional dependency is not on the registry: install it from its tarball.
-  pkg.dependencies[MMSG] = `file:${packed[MMSG]}`;
-  delete pkg.devDependencies;
-  writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
   say('installing production dependencies');
-  // Offline: the tarballs above, and the third-party packages from npm's cache, which the
-  // repository's own `npm ci` filled (the artifact is built from what was installed and tested).
-  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--offline'], dir);
-  pkg.dependencies = original;
-  writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
+  // Offline: the workspaces' tarballs, and the repository's locked third-party versions from
+  // npm's cache, which its own `npm ci` filled (the artifact is what was installed and tested).
+  installOffline(root, dir, WORKSPACES.filter((ws) => ws !== 'apps/origin').map((ws) => ({ dir: ws, tarball: packed[JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')).name] })), { as: 'apps/origin', npmArgs: ['--ignore-scripts', '--omit=dev'] });
 
   // uWS: keep the binaries chosen above, drop every other platform, ABI and build.
   const natives = [];
