@@ -74,7 +74,7 @@ export const configSchema = z.strictObject({
         responsesPerSecond: int(1, 1_000_000).optional(),
         windowSeconds: int(1, 3600).optional(),
         slip: int(0, 10).optional(),
-        ipv4PrefixLength: int(0, 32).optional(), // ranges as @anycast-origin/dns validates them
+        ipv4PrefixLength: int(0, 32).optional(), // ranges as @anycast-origin/dns-origin validates them
         ipv6PrefixLength: int(0, 128).optional(),
       }),
     ])

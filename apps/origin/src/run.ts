@@ -4,10 +4,10 @@
  */
 import { resolveIdentity } from '@anycast-origin/identity';
 import type { Identity, ResolveIdentityOptions } from '@anycast-origin/identity';
-import { createHttpOrigin } from '@anycast-origin/http';
-import type { HttpOrigin } from '@anycast-origin/http';
-import { createDnsOrigin } from '@anycast-origin/dns';
-import type { DnsOrigin, UdpBackend } from '@anycast-origin/dns';
+import { createHttpOrigin } from '@anycast-origin/http-origin';
+import type { HttpOrigin } from '@anycast-origin/http-origin';
+import { createDnsOrigin } from '@anycast-origin/dns-origin';
+import type { DnsOrigin, UdpBackend } from '@anycast-origin/dns-origin';
 import type { ListenAddress, Settings } from './config.js';
 import { StartError, UsageError } from './errors.js';
 

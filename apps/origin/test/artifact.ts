@@ -25,7 +25,7 @@ t.test('npm run package writes one tarball with code, production deps, and uWS a
   // ELF e_machine (offset 18): 0x3e x86-64, 0xb7 AArch64.
   t.equal(readFileSync(join(prebuilds, 'linux-x64', 'node.napi.node')).readUInt16LE(18), 0x3e);
   t.equal(readFileSync(join(prebuilds, 'linux-arm64', 'node.napi.node')).readUInt16LE(18), 0xb7);
-  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http', '@anycast-origin/dns', '@anycast-origin/udp-mmsg', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet']) {
+  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http-origin', '@anycast-origin/dns-origin', '@anycast-origin/udp-mmsg', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet']) {
     t.ok(readdirSync(join(root, 'node_modules', ...dep.split('/').slice(0, -1))).includes(dep.split('/').pop() as string), `${dep} bundled`);
   }
   t.notOk(readdirSync(join(root, 'node_modules')).includes('tap'), 'no dev dependencies');

@@ -37,7 +37,7 @@ t.test('npm pack gives five tarballs that install together into an empty directo
 
   const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: dir, timeoutMs: 300_000 });
   t.equal(inst.code, 0, `npm install: ${inst.stderr.slice(-2000)}`);
-  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns', 'http', 'identity', 'udp-mmsg'], 'no workspace around: real copies');
+  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns-origin', 'http-origin', 'identity', 'udp-mmsg'], 'no workspace around: real copies');
 
   const help = await run('npx', ['--no-install', 'anycast-origin', '--help'], { cwd: dir });
   t.equal(help.code, 0, help.stderr);

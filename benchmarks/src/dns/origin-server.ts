@@ -3,8 +3,8 @@
  * prints the bound address (and the UDP backend in use) as JSON.
  */
 import { createIdentity } from '@anycast-origin/identity';
-import { createDnsOrigin } from '@anycast-origin/dns';
-import type { DnsOriginOptions } from '@anycast-origin/dns';
+import { createDnsOrigin } from '@anycast-origin/dns-origin';
+import type { DnsOriginOptions } from '@anycast-origin/dns-origin';
 
 const port = Number(process.argv[2] ?? 0);
 const udpBackend = (process.argv[3] ?? 'auto') as DnsOriginOptions['udpBackend'];

@@ -69,10 +69,10 @@ async function waitReady(s: Subject): Promise<void> {
 /** The origin subject imports the built package: say how to build it when it is not. */
 function requireBuiltOrigin(): void {
   try {
-    const entry = fileURLToPath(import.meta.resolve('@anycast-origin/dns'));
+    const entry = fileURLToPath(import.meta.resolve('@anycast-origin/dns-origin'));
     if (!existsSync(entry)) throw new Error(entry);
   } catch {
-    throw new Error('@anycast-origin/dns is not built: npx turbo run build --filter=@anycast-origin/dns (or npm run bench:dns at the root)');
+    throw new Error('@anycast-origin/dns-origin is not built: npx turbo run build --filter=@anycast-origin/dns-origin (or npm run bench:dns at the root)');
   }
 }
 

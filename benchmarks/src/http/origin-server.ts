@@ -1,9 +1,9 @@
 /**
- * Our origin for the benchmark: @anycast-origin/http with threads: 1 (the harness pins the
+ * Our origin for the benchmark: @anycast-origin/http-origin with threads: 1 (the harness pins the
  * process to one core). Run as `node dist/http/origin-server.js <port> <instanceId> <zone>`;
  * prints `listening <port> <backend>`. SIGTERM closes it.
  */
-import { createHttpOrigin } from '@anycast-origin/http';
+import { createHttpOrigin } from '@anycast-origin/http-origin';
 
 type Identity = Parameters<typeof createHttpOrigin>[0]['identity'];
 

@@ -20,7 +20,7 @@ export const BODY = `hostname: ${ID}\n`;
 export const PEERS = ['origin', 'nginx', 'go', 'node'] as const;
 export type Peer = (typeof PEERS)[number];
 export const PEER_LABELS: Record<Peer, string> = {
-  origin: '@anycast-origin/http (uWS, 1 thread)',
+  origin: '@anycast-origin/http-origin (uWS, 1 thread)',
   nginx: 'nginx (1 worker, return 200)',
   go: 'Go net/http',
   node: 'node:http',

@@ -1,5 +1,5 @@
 /**
- * Errors of @anycast-origin/dns. One base class; a subclass per failure, each with a stable
+ * Errors of @anycast-origin/dns-origin. One base class; a subclass per failure, each with a stable
  * `code` (every code is documented in the package README; a test checks that it is).
  */
 export class DnsOriginError extends Error {
@@ -46,10 +46,10 @@ export class ListenError extends DnsOriginError {
 }
 
 /** A method was called in a state that does not allow it (listen() twice, after close()...). */
-export class StateError extends DnsOriginError {
+export class InvalidStateError extends DnsOriginError {
   constructor(message: string) {
-    super(message, 'DNS_ORIGIN_ERR_STATE');
-    this.name = 'StateError';
+    super(message, 'DNS_ORIGIN_ERR_INVALID_STATE');
+    this.name = 'InvalidStateError';
   }
 }
 
@@ -66,7 +66,7 @@ export const ERROR_CODES = Object.freeze([
   'DNS_ORIGIN_ERR_INVALID_OPTION',
   'DNS_ORIGIN_ERR_ADDRESS_IN_USE',
   'DNS_ORIGIN_ERR_LISTEN',
-  'DNS_ORIGIN_ERR_STATE',
+  'DNS_ORIGIN_ERR_INVALID_STATE',
   'DNS_ORIGIN_ERR_WORKER',
 ] as const);
 export type ErrorCode = (typeof ERROR_CODES)[number];

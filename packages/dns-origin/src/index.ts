@@ -3,10 +3,10 @@ export type { DnsOrigin } from './origin.js';
 export { DEFAULTS, resolveOptions } from './options.js';
 export type { DnsOriginOptions, ResolvedOptions, RrlOptions, SoaOptions, TcpOptions, ZoneOptions } from './options.js';
 export {
-  AddressInUseError, DnsOriginError, ERROR_CODES, InvalidOptionError, ListenError, StateError, WorkerError,
+  AddressInUseError, DnsOriginError, ERROR_CODES, InvalidOptionError, ListenError, InvalidStateError, WorkerError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { DnsOriginStats } from './stats.js';
+export type { DnsOriginStats } from './counters.js';
 export { CHANNELS } from './server.js';
 export type { Bound } from './server.js';
 export type { UdpBackend } from './udp.js';

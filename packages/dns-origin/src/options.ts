@@ -85,7 +85,7 @@ export interface DnsOriginOptions {
   hideIdentity?: boolean;
   /** Answer REFUSED to version.server / version.bind. @default false */
   hideVersion?: boolean;
-  /** The version string answered for version.server/bind. @default `@anycast-origin/dns <version>` */
+  /** The version string answered for version.server/bind. @default `@anycast-origin/dns-origin <version>` */
   version?: string;
   /** NSID bytes (RFC 5001); false = never answer NSID. @default the identity id */
   nsid?: string | Buffer | false;
@@ -108,7 +108,7 @@ export const DEFAULTS = Object.freeze({
   drainSeconds: 90,
   hideIdentity: false,
   hideVersion: false,
-  version: `@anycast-origin/dns ${pkg.version}`,
+  version: `@anycast-origin/dns-origin ${pkg.version}`,
   /** bytes: UDP socket receive buffer asked for (the kernel caps it at net.core.rmem_max), so
    * a GC pause does not overflow the 208 KiB default under load */
   udpReceiveBufferBytes: 4 * 1024 * 1024,

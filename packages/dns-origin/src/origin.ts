@@ -1,11 +1,11 @@
-import { ClusterPool } from './cluster.js';
-import { StateError } from './errors.js';
+import { WorkerPool } from './workers.js';
+import { InvalidStateError } from './errors.js';
 import { resolveOptions } from './options.js';
 import type { DnsOriginOptions, ResolvedOptions } from './options.js';
 import { Server } from './server.js';
 import type { Bound } from './server.js';
-import { sumStats } from './stats.js';
-import type { DnsOriginStats } from './stats.js';
+import { sumStats } from './counters.js';
+import type { DnsOriginStats } from './counters.js';
 
 export interface DnsOrigin {
   /**
@@ -34,7 +34,7 @@ export function createDnsOrigin(options: DnsOriginOptions): DnsOrigin {
   let state: State = 'idle';
   let listening: Promise<Bound> | undefined;
   let single: Server | undefined;
-  let pool: ClusterPool | undefined;
+  let pool: WorkerPool | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
   let wakeDrain: (() => void) | undefined;
   let draining: Promise<void> | undefined;
@@ -49,14 +49,14 @@ export function createDnsOrigin(options: DnsOriginOptions): DnsOrigin {
   const origin: DnsOrigin = {
     options: opts,
     listen() {
-      if (state !== 'idle') return Promise.reject(new StateError(`listen() called while ${state}`));
+      if (state !== 'idle') return Promise.reject(new InvalidStateError(`listen() called while ${state}`));
       state = 'listening';
       listening = (async () => {
         if (opts.workers === 1) {
           single = new Server(opts);
           return single.listen(opts.port);
         }
-        pool = new ClusterPool(opts);
+        pool = new WorkerPool(opts);
         return pool.listen();
       })();
       listening.catch(() => { state = 'closed'; });

@@ -12,10 +12,10 @@ import {
 } from './constants.js';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter } from './rrl.js';
-import type { Answer, Node, ZoneTemplates } from './templates.js';
-import { chaosNodes, whoamiBody, zoneTemplates } from './templates.js';
-import { createCounters } from './stats.js';
-import type { Counters } from './stats.js';
+import type { Answer, Node, ZoneTemplates } from './responses.js';
+import { chaosNodes, whoamiBody, zoneTemplates } from './responses.js';
+import { createCounters } from './counters.js';
+import type { Counters } from './counters.js';
 
 const TCP_MAX = 65_535;
 const EMPTY: Answer = Object.freeze({ rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });

@@ -1,6 +1,6 @@
 /** Resolved options across the cluster IPC boundary (JSON; the NSID Buffer as hex). */
 import type { ResolvedOptions } from './options.js';
-import type { StatsSnapshot } from './stats.js';
+import type { StatsSnapshot } from './counters.js';
 import type { UdpBackend } from './udp.js';
 
 export const WORKER_ENV = 'ANYCAST_ORIGIN_DNS_WORKER_OPTIONS';

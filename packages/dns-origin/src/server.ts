@@ -13,8 +13,8 @@ import { DEFAULTS } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
-import { createTcpCounters, snapshot } from './stats.js';
-import type { StatsSnapshot, TcpCounters } from './stats.js';
+import { createTcpCounters, snapshot } from './counters.js';
+import type { StatsSnapshot, TcpCounters } from './counters.js';
 import { DnsOriginError as BaseError } from './errors.js';
 import { createUdpEndpoint } from './udp.js';
 import type { UdpBackend, UdpEndpoint } from './udp.js';
@@ -22,11 +22,11 @@ import type { UdpBackend, UdpEndpoint } from './udp.js';
 /** diagnostics_channel names (the library never logs). */
 export const CHANNELS = Object.freeze({
   /** { host, udpPort, tcpPort, pid } when a process listens */
-  listening: 'anycast-origin:dns:listening',
+  listening: 'anycast-origin:dns-origin:listening',
   /** { error } socket errors that do not stop the server (send failures, resets) */
-  socketError: 'anycast-origin:dns:socket-error',
+  socketError: 'anycast-origin:dns-origin:socket-error',
   /** { reason, remoteAddress } a TCP connection closed by the server */
-  tcpClosed: 'anycast-origin:dns:tcp-closed',
+  tcpClosed: 'anycast-origin:dns-origin:tcp-closed',
 });
 const chSocketError = channel(CHANNELS.socketError);
 const chTcpClosed = channel(CHANNELS.tcpClosed);

@@ -8,7 +8,7 @@ import { Server } from './server.js';
 
 const raw = process.env[WORKER_ENV];
 if (raw === undefined || typeof process.send !== 'function') {
-  throw new Error(`@anycast-origin/dns worker: start it through createDnsOrigin({ workers }) (${WORKER_ENV} missing)`);
+  throw new Error(`@anycast-origin/dns-origin worker: start it through createDnsOrigin({ workers }) (${WORKER_ENV} missing)`);
 }
 const opts = deserializeOptions(raw);
 const server = new Server(opts);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  AddressInUseError, DnsOriginError, ERROR_CODES, InvalidOptionError, ListenError, StateError, WorkerError,
+  AddressInUseError, DnsOriginError, ERROR_CODES, InvalidOptionError, ListenError, InvalidStateError, WorkerError,
 } from '../src/index.js';
 
 t.test('every error is a DnsOriginError with a code from ERROR_CODES', async (t) => {
@@ -10,7 +10,7 @@ t.test('every error is a DnsOriginError with a code from ERROR_CODES', async (t)
     new InvalidOptionError('rrl.slip', 'must be an integer 0..10'),
     new AddressInUseError('127.0.0.1', 53),
     new ListenError('::1', 53, 'EACCES'),
-    new StateError('listen() called while closed'),
+    new InvalidStateError('listen() called while closed'),
     new WorkerError('worker exited'),
   ];
   t.same(errors.map((e) => e.code).sort(), [...ERROR_CODES].sort());

@@ -14,7 +14,7 @@ t.test('defaults are one frozen object', async (t) => {
     tcp: { idleTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxConnections: 512, maxQueriesPerConnection: 1000 },
   });
   t.same(o.nsid, Buffer.from(identity.id));
-  t.match(o.version, /^@anycast-origin\/dns \d+\.\d+\.\d+/);
+  t.match(o.version, /^@anycast-origin\/dns-origin \d+\.\d+\.\d+/);
   t.equal(resolveOptions({ identity, rrl: false }).rrl, false);
   t.match(resolveOptions({ identity, zone: 'Example.NET.' }).zone, { name: 'example.net', ns: ['example.net'], ttl: 300, soa: { mname: 'example.net', rname: 'hostmaster.example.net' } });
 });

@@ -45,12 +45,12 @@ t.test('state errors: listen twice, listen after close; drain before listen just
   const origin = createDnsOrigin({ identity, port: 0 });
   t.teardown(() => origin.close());
   await origin.listen();
-  await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_STATE', name: 'StateError' });
+  await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_INVALID_STATE', name: 'InvalidStateError' });
   await origin.close();
-  await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_STATE' });
+  await t.rejects(origin.listen(), { code: 'DNS_ORIGIN_ERR_INVALID_STATE' });
   const idle = createDnsOrigin({ identity, port: 0 });
   await idle.drain();
-  await t.rejects(idle.listen(), { code: 'DNS_ORIGIN_ERR_STATE' });
+  await t.rejects(idle.listen(), { code: 'DNS_ORIGIN_ERR_INVALID_STATE' });
 });
 
 t.test('stats(): counters, rcodes, tcp', async (t) => {

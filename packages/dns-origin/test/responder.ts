@@ -37,7 +37,7 @@ t.test('version.server / version.bind, other CH names and types: REFUSED', async
     t.equal(header(ask(r, query(n, ty, 'CH')) as Buffer).rcode, RCODE.REFUSED, `${n} ${ty}`);
   }
   const d = responder({ version: undefined });
-  t.match(txtOf(decode(ask(d, query('version.bind', 'TXT', 'CH'))))[0], /^@anycast-origin\/dns \d/);
+  t.match(txtOf(decode(ask(d, query('version.bind', 'TXT', 'CH'))))[0], /^@anycast-origin\/dns-origin \d/);
 });
 
 t.test('hideIdentity / hideVersion: REFUSED', async (t) => {

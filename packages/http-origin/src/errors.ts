@@ -1,5 +1,5 @@
 /**
- * Errors of @anycast-origin/http. One base class; a subclass per failure, each with a stable
+ * Errors of @anycast-origin/http-origin. One base class; a subclass per failure, each with a stable
  * `code` (documented in the package README; a test checks that every code is).
  */
 export class HttpOriginError extends Error {

@@ -17,43 +17,43 @@ function label(v: string): string {
 export function renderMetrics(shared: Shared, info: MetricsInfo, now = Date.now()): string {
   const out: string[] = [];
   const { identity } = info;
-  out.push('# HELP anycast_http_info Who is answering: identity, region and software version.');
-  out.push('# TYPE anycast_http_info gauge');
-  out.push(`anycast_http_info{id="${label(identity.id)}",region="${label(identity.region ?? '')}",version="${label(info.version)}"} 1`);
-  out.push('# HELP anycast_http_requests_total Requests answered, by route and status.');
-  out.push('# TYPE anycast_http_requests_total counter');
+  out.push('# HELP anycast_http_origin_info Who is answering: identity, region and software version.');
+  out.push('# TYPE anycast_http_origin_info gauge');
+  out.push(`anycast_http_origin_info{id="${label(identity.id)}",region="${label(identity.region ?? '')}",version="${label(info.version)}"} 1`);
+  out.push('# HELP anycast_http_origin_requests_total Requests answered, by route and status.');
+  out.push('# TYPE anycast_http_origin_requests_total counter');
   for (let r = 0; r < ROUTES.length; r++) {
     for (let s = 0; s < STATUSES.length; s++) {
       const n = shared.sum(slot(r, s));
-      if (n > 0 || s === 0) out.push(`anycast_http_requests_total{route="${ROUTES[r]}",status="${STATUSES[s]}"} ${n}`);
+      if (n > 0 || s === 0) out.push(`anycast_http_origin_requests_total{route="${ROUTES[r]}",status="${STATUSES[s]}"} ${n}`);
     }
   }
-  out.push('# HELP anycast_http_thread_requests_total Requests answered, by worker thread.');
-  out.push('# TYPE anycast_http_thread_requests_total counter');
-  for (let t = 0; t < shared.threads; t++) out.push(`anycast_http_thread_requests_total{thread="${t}"} ${shared.threadRequests(t)}`);
-  out.push('# HELP anycast_http_response_body_bytes_total Response body bytes sent (headers not counted).');
-  out.push('# TYPE anycast_http_response_body_bytes_total counter');
-  out.push(`anycast_http_response_body_bytes_total ${shared.sum(BYTES_SLOT)}`);
+  out.push('# HELP anycast_http_origin_thread_requests_total Requests answered, by worker thread.');
+  out.push('# TYPE anycast_http_origin_thread_requests_total counter');
+  for (let t = 0; t < shared.threads; t++) out.push(`anycast_http_origin_thread_requests_total{thread="${t}"} ${shared.threadRequests(t)}`);
+  out.push('# HELP anycast_http_origin_response_body_bytes_total Response body bytes sent (headers not counted).');
+  out.push('# TYPE anycast_http_origin_response_body_bytes_total counter');
+  out.push(`anycast_http_origin_response_body_bytes_total ${shared.sum(BYTES_SLOT)}`);
   const open = openConnections(shared.port);
   if (open !== null) {
-    out.push('# HELP anycast_http_open_connections Open TCP connections to the listening port (from /proc/net/tcp*).');
-    out.push('# TYPE anycast_http_open_connections gauge');
-    out.push(`anycast_http_open_connections ${open}`);
+    out.push('# HELP anycast_http_origin_open_connections Open TCP connections to the listening port (from /proc/net/tcp*).');
+    out.push('# TYPE anycast_http_origin_open_connections gauge');
+    out.push(`anycast_http_origin_open_connections ${open}`);
   }
-  out.push('# HELP anycast_http_in_flight_responses Streaming responses (/data) not finished yet.');
-  out.push('# TYPE anycast_http_in_flight_responses gauge');
-  out.push(`anycast_http_in_flight_responses ${shared.sum(INFLIGHT_SLOT)}`);
-  out.push('# HELP anycast_http_draining 1 from the moment drain() starts (/healthz answers 503), else 0.');
-  out.push('# TYPE anycast_http_draining gauge');
-  out.push(`anycast_http_draining ${shared.draining ? 1 : 0}`);
-  out.push('# HELP anycast_http_uptime_seconds Seconds since the origin was created.');
-  out.push('# TYPE anycast_http_uptime_seconds gauge');
-  out.push(`anycast_http_uptime_seconds ${((now - shared.startedAt) / 1000).toFixed(3)}`);
-  out.push('# HELP anycast_http_threads Worker threads serving the port.');
-  out.push('# TYPE anycast_http_threads gauge');
-  out.push(`anycast_http_threads ${shared.threads}`);
-  out.push('# HELP anycast_http_uws_backend uWebSockets.js backend in use: native (C++) or fallback (pure Node, slow).');
-  out.push('# TYPE anycast_http_uws_backend gauge');
-  out.push(`anycast_http_uws_backend{backend="${info.backend}"} 1`);
+  out.push('# HELP anycast_http_origin_in_flight_responses Streaming responses (/data) not finished yet.');
+  out.push('# TYPE anycast_http_origin_in_flight_responses gauge');
+  out.push(`anycast_http_origin_in_flight_responses ${shared.sum(INFLIGHT_SLOT)}`);
+  out.push('# HELP anycast_http_origin_draining 1 from the moment drain() starts (/healthz answers 503), else 0.');
+  out.push('# TYPE anycast_http_origin_draining gauge');
+  out.push(`anycast_http_origin_draining ${shared.draining ? 1 : 0}`);
+  out.push('# HELP anycast_http_origin_uptime_seconds Seconds since the origin was created.');
+  out.push('# TYPE anycast_http_origin_uptime_seconds gauge');
+  out.push(`anycast_http_origin_uptime_seconds ${((now - shared.startedAt) / 1000).toFixed(3)}`);
+  out.push('# HELP anycast_http_origin_threads Worker threads serving the port.');
+  out.push('# TYPE anycast_http_origin_threads gauge');
+  out.push(`anycast_http_origin_threads ${shared.threads}`);
+  out.push('# HELP anycast_http_origin_uws_backend uWebSockets.js backend in use: native (C++) or fallback (pure Node, slow).');
+  out.push('# TYPE anycast_http_origin_uws_backend gauge');
+  out.push(`anycast_http_origin_uws_backend{backend="${info.backend}"} 1`);
   return out.join('\n') + '\n';
 }

@@ -9,8 +9,8 @@ import { AddressInUseError, FallbackRefusedError, InvalidStateError, ListenError
 import type { HttpOriginError, WorkerError } from './errors.js';
 import { resolveOptions } from './options.js';
 import type { HttpOriginOptions, ResolvedOptions } from './options.js';
-import { localThread, workerThread } from './threads.js';
-import type { ThreadHandle } from './threads.js';
+import { localThread, workerThread } from './workers.js';
+import type { ThreadHandle } from './workers.js';
 import type { ThreadInit } from './server.js';
 
 export type HttpOriginState = 'idle' | 'starting' | 'listening' | 'draining' | 'closing' | 'closed';
@@ -62,10 +62,10 @@ export interface HttpOrigin {
 }
 
 /** diagnostics_channel the origin publishes its state changes on: `{ origin, state, port }`. */
-export const STATE_CHANNEL = 'anycast-origin:http:state';
+export const STATE_CHANNEL = 'anycast-origin:http-origin:state';
 const stateChannel = channel(STATE_CHANNEL);
 /** diagnostics_channel for failures after listen() (a worker thread that threw or exited): `{ origin, error }`. */
-export const ERROR_CHANNEL = 'anycast-origin:http:error';
+export const ERROR_CHANNEL = 'anycast-origin:http-origin:error';
 const errorChannel = channel(ERROR_CHANNEL);
 
 /** Ask node:net why host:port cannot be bound (uWS only says false). */

@@ -2,7 +2,7 @@
 // npm install hook. node-gyp-build loads a bundled prebuild when one fits this platform and
 // otherwise compiles with node-gyp (g++, make, python3 and Node's headers). A failed compile
 // does not fail the install: the addon is an accelerator with a fallback (callers such as
-// @anycast-origin/dns use Node's UDP socket when available() is false), so the install goes
+// @anycast-origin/dns-origin use Node's UDP socket when available() is false), so the install goes
 // on and says, once and loudly, what is missing and how to build it later.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { createDnsOrigin } from '../src/index.js';
-import { WORKER_ENTRY } from '../src/cluster.js';
+import { WORKER_ENTRY } from '../src/workers.js';
 import { decode, header, ID, identity, query, tcpQuery, txtOf, udpQuery } from './fixtures/helpers.js';
 
 t.test('the worker entry sits next to the module (dist/worker.js once built) and ships in the tarball', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
-import { workerUrl } from '../src/threads.js';
+import { workerUrl } from '../src/workers.js';
 import type { RequestEcho } from '../src/index.js';
 import { http, startOrigin } from './fixtures/helpers.js';
 
@@ -24,9 +24,9 @@ t.test('two worker threads serve one port; stats, /metrics and drain cover both'
   t.equal(s.requests.byRoute.json['200'], 40);
   t.same(s.requests.byThread, [seen.get(0), seen.get(1)]);
   const m = (await http(port, '/metrics')).body.toString();
-  t.match(m, 'anycast_http_requests_total{route="json",status="200"} 40\n');
-  t.match(m, 'anycast_http_threads 2\n');
-  t.match(m, `anycast_http_thread_requests_total{thread="0"} `);
+  t.match(m, 'anycast_http_origin_requests_total{route="json",status="200"} 40\n');
+  t.match(m, 'anycast_http_origin_threads 2\n');
+  t.match(m, `anycast_http_origin_thread_requests_total{thread="0"} `);
 
   const drained = origin.drain();
   const statuses = new Set<number>();

@@ -14,7 +14,7 @@ import { isFromWorker, serializeOptions, WORKER_ENV } from './serialize.js';
 import type { ToWorker } from './serialize.js';
 import { Server } from './server.js';
 import type { Bound } from './server.js';
-import type { StatsSnapshot } from './stats.js';
+import type { StatsSnapshot } from './counters.js';
 
 /** The worker entry next to this module: dist/worker.js (or src/worker.ts under a TS loader). */
 export const WORKER_ENTRY = fileURLToPath(new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -23,7 +23,7 @@ const REPLY_TIMEOUT_MS = 5000;
 /** Restarts of crashed workers allowed per minute before giving up on that slot. */
 const MAX_RESTARTS_PER_MINUTE = 10;
 
-export class ClusterPool {
+export class WorkerPool {
   private readonly workers = new Set<Worker>();
   private seq = 0;
   private port = 0;
