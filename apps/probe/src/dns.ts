@@ -10,9 +10,10 @@ import { isIPv6, connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import packet from 'dns-packet';
+import { parseHostPort } from '@anycast-origin/net';
 import type { DecodedPacket, RecordClass, RecordType, TxtAnswer } from 'dns-packet';
 import type { MeasureHooks } from './http.js';
-import { DNS_OPTIONS, parseHostPort, resolveOptions } from './options.js';
+import { DNS_OPTIONS, resolve } from './options.js';
 import type { OptionsInput } from './options.js';
 import { pool, tally } from './tally.js';
 import type { ErrorKind, MeasureReport, Outcome } from './tally.js';
@@ -160,7 +161,7 @@ export interface DnsExchange {
 export async function dnsOnce(
   host: string,
   port: number,
-  o: QuerySpec & { tcp: boolean; sourceAddress: string | undefined; timeoutMs: number },
+  o: QuerySpec & { tcp: boolean; sourceAddress?: string | undefined; timeoutMs: number },
 ): Promise<DnsExchange> {
   const id = randomInt(0, 65536);
   const query = buildQuery(o, id);
@@ -197,8 +198,8 @@ export async function dnsOnce(
  * throws InvalidOptionError for bad options.
  */
 export async function measureDns(options: MeasureDnsOptions, hooks: MeasureHooks = {}): Promise<MeasureReport> {
-  const o = resolveOptions(DNS_OPTIONS, options);
-  const { host, port } = parseHostPort(o.server, 53) as { host: string; port: number };
+  const o = resolve(DNS_OPTIONS, options);
+  const { host, port } = parseHostPort(o.server, { defaultPort: 53, label: 'server' });
   const outcomes = await pool(o.count, o.concurrency, async () => (await dnsOnce(host, port, o)).outcome, hooks.onProgress);
   return tally(o.server, outcomes);
 }

@@ -15,11 +15,15 @@ export class ProbeError extends Error {
   }
 }
 
-/** An option has the wrong type or is out of range: `<option> must be <expectation>, got <value>`. */
+/**
+ * An option has the wrong type or is out of range. The message has one format across the
+ * project: `<option> must be <expectation>, got <value>` (or `is required (...)`, `is not a
+ * known option (...)`); `option` names it.
+ */
 export class InvalidOptionError extends ProbeError {
   readonly option: string;
-  constructor(option: string, expectation: string, got: string, options?: { cause?: unknown }) {
-    super(`${option} must be ${expectation}, got ${got}`, 'PROBE_ERR_INVALID_OPTION', 2, options);
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(`${option} ${message}`, 'PROBE_ERR_INVALID_OPTION', 2, options);
     this.name = 'InvalidOptionError';
     this.option = option;
   }

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client } from 'undici';
 import { identityFromHttpBody } from './identity.js';
-import { HTTP_OPTIONS, resolveOptions } from './options.js';
+import { HTTP_OPTIONS, resolve } from './options.js';
 import type { OptionsInput } from './options.js';
 import { pool, tally } from './tally.js';
 import type { ErrorKind, MeasureReport, Outcome } from './tally.js';
@@ -44,7 +44,7 @@ interface Connection {
   connectMs?: number;
 }
 
-function open(url: URL, o: { sourceAddress: string | undefined; timeoutMs: number; keepAlive: boolean }): Connection {
+function open(url: URL, o: { sourceAddress?: string | undefined; timeoutMs: number; keepAlive: boolean }): Connection {
   const conn: Connection = { client: undefined as unknown as Client };
   const connector = buildConnector({ timeout: o.timeoutMs });
   conn.client = new Client(url.origin, {
@@ -105,7 +105,7 @@ async function requestOnce(conn: Connection, url: URL, reset: boolean, timeoutMs
  * (they are counted in `errors`/`errorKinds`); throws InvalidOptionError for bad options.
  */
 export async function measureHttp(options: MeasureHttpOptions, hooks: MeasureHooks = {}): Promise<MeasureReport> {
-  const o = resolveOptions(HTTP_OPTIONS, options);
+  const o = resolve(HTTP_OPTIONS, options);
   const url = new URL(o.url);
   let outcomes: Outcome[];
   if (o.keepAlive) {
@@ -134,7 +134,7 @@ export async function measureHttp(options: MeasureHttpOptions, hooks: MeasureHoo
 }
 
 /** One GET on a new connection from one source address (a sweep's measurement). */
-export async function httpOnce(url: string, o: { sourceAddress: string | undefined; timeoutMs: number }): Promise<HttpAnswer> {
+export async function httpOnce(url: string, o: { sourceAddress?: string | undefined; timeoutMs: number }): Promise<HttpAnswer> {
   const u = new URL(url);
   const conn = open(u, { ...o, keepAlive: false });
   try {

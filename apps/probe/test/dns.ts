@@ -127,8 +127,8 @@ t.test('the query: CH TXT id.server with an empty NSID option, as RIPE Atlas sen
 
 t.test('server option: ADDR, ADDR:PORT, [V6]:PORT; anything else refused', async (t) => {
   await t.rejects(measureDns({ server: 'dns.example:53' }), { option: 'server', message: /^server must be an IP address with an optional port/ });
-  await t.rejects(measureDns({ server: '127.0.0.1:70000' }), { option: 'server' });
-  await t.rejects(measureDns({ server: '127.0.0.1', qclass: 'XX' as never }), { message: 'qclass must be one of CH, IN, HS, ANY, got "XX"' });
+  await t.rejects(measureDns({ server: '127.0.0.1:70000' }), { option: 'server', message: /^server must be/ });
+  await t.rejects(measureDns({ server: '127.0.0.1', qclass: 'XX' as never }), { message: `qclass must be one of 'CH', 'IN', 'HS', 'ANY', got "XX"` });
   const v6 = await startDnsOrigin(t, US_WEST, '::1').catch(() => undefined);
   if (v6) {
     const port = v6.slice(v6.lastIndexOf(':') + 1);
