@@ -78,7 +78,15 @@ export function formatAtlasTable(t: AtlasTable, format: Format, title: string): 
 /** `probe compare`. */
 export function formatComparison(c: Comparison, format: Format): string {
   if (format === 'json') return json(c);
-  const regions = [...new Set([...Object.keys(c.matrix), ...Object.values(c.matrix).flatMap((r) => Object.keys(r))])];
+  // regions by how many matched probes they had before, then after
+  const total = new Map<string, number>();
+  for (const [from, row] of Object.entries(c.matrix)) {
+    for (const [to, n] of Object.entries(row)) {
+      total.set(from, (total.get(from) ?? 0) + n * 1000);
+      total.set(to, (total.get(to) ?? 0) + n);
+    }
+  }
+  const regions = [...total].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r]) => r);
   if (format === 'csv') {
     return csv(['from', 'to', 'count'], regions.flatMap((from) => regions.map((to) => [from, to, c.matrix[from]?.[to] ?? 0])).filter((r) => r[2] !== 0));
   }

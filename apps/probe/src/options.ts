@@ -56,7 +56,8 @@ const qclass = () => o.enum(['CH', 'IN', 'HS', 'ANY'], { default: 'CH', doc: 'qu
 const qtype = () => o.enum(['TXT', 'A', 'AAAA', 'SOA', 'NS', 'ANY'], { default: 'TXT', doc: 'query type' });
 const tcp = () => o.boolean({ default: false, doc: 'query over TCP (a new connection per query) instead of UDP' });
 const output = () => o.enum(['table', 'json', 'csv'], { default: 'table', doc: 'table for people; json or csv for scripts' });
-const file = (doc: string, required = false) => (required ? o.string({ required: true, expects: 'a file name', doc }) : o.string({ expects: 'a file name', doc }));
+const file = (doc: string) => o.string({ expects: 'a file name', doc });
+const requiredFile = (doc: string) => o.string({ required: true, expects: 'a file name', doc });
 const mapFile = (doc: string) => o.string({ check: (v) => /\.(png|svg)$/i.test(v), expects: 'a file name ending in .png or .svg', doc });
 
 // ---------------------------------------------------------------------------------------------
@@ -146,12 +147,12 @@ export const PREDICT_OPTIONS = o.group({
 export const HTTP_CLI = o.group({ output: output() }, { doc: 'probe http' });
 export const DNS_CLI = o.group({ output: output() }, { doc: 'probe dns' });
 export const SWEEP_CLI = o.group({
-  vantage: file('JSON list of vantage points [{ id, address, latitude, longitude, name? }] (the lab writes it)', true),
-  out: file('where to write the results: RIPE Atlas result format, a JSON list', true),
+  vantage: requiredFile('JSON list of vantage points [{ id, address, latitude, longitude, name? }] (the lab writes it)'),
+  out: requiredFile('where to write the results: RIPE Atlas result format, a JSON list'),
   output: output(),
 }, { doc: 'probe sweep' });
 export const ATLAS_CLI = o.group({
-  file: file('RIPE Atlas DNS results (a JSON list or one per line, any firmware) or a GeoJSON run', true),
+  file: requiredFile('RIPE Atlas DNS results (a JSON list or one per line, any firmware) or a GeoJSON run'),
   map: mapFile('draw the world map of the run (PNG or SVG by the extension)'),
   output: output(),
 }, { doc: 'probe atlas' });
@@ -161,8 +162,8 @@ export const ATLAS_MEASURE_CLI = o.group({
   output: output(),
 }, { doc: 'probe atlas measure' });
 export const COMPARE_CLI = o.group({
-  before: file('the earlier run (any format probe atlas reads)', true),
-  after: file('the later run', true),
+  before: requiredFile('the earlier run (any format probe atlas reads)'),
+  after: requiredFile('the later run'),
   output: output(),
 }, { doc: 'probe compare' });
 export const PREDICT_CLI = o.group({
