@@ -211,7 +211,7 @@ export function parseRun(data: unknown, file = 'input', positions?: Map<string, 
     const latest = new Map<string, Json>();
     for (const r of [...list].sort((a, b) => (num(a.timestamp) ?? 0) - (num(b.timestamp) ?? 0))) latest.set(String(r.prb_id), r);
     run = { format: 'atlas', probes: [...latest.values()].map(fromAtlasResult) };
-    const msm = num((list[0] as Json).msm_id);
+    const msm = list.length ? num((list[0] as Json).msm_id) : undefined;
     if (msm !== undefined) run.measurementId = msm;
   }
   if (positions) {
