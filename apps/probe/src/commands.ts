@@ -3,21 +3,22 @@
  * functions' and its own), and a run() that calls the exported functions and prints. A thin
  * layer: measuring, reading, drawing and predicting live in the modules it calls.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { atlasTable, readAtlasResults } from './atlas.js';
 import { measureAtlas } from './atlas-measure.js';
 import { compareRuns } from './compare.js';
 import { measureDns } from './dns.js';
-import { OutputError } from './errors.js';
+import { InputError, OutputError } from './errors.js';
 import { formatAtlasTable, formatComparison, formatMeasure } from './format.js';
 import type { Format } from './format.js';
 import { measureHttp } from './http.js';
 import { renderMap, renderMapPng } from './map.js';
 import {
   ATLAS_CLI, ATLAS_MEASURE_CLI, ATLAS_MEASURE_OPTIONS, COMPARE_CLI, COMPARE_OPTIONS, DNS_CLI, DNS_OPTIONS, HTTP_CLI, HTTP_OPTIONS, MAP_OPTIONS,
-  READ_OPTIONS,
+  READ_OPTIONS, SWEEP_CLI, SWEEP_OPTIONS,
 } from './options.js';
+import { sweep } from './sweep.js';
 import type { OptionsOutput } from './options.js';
 
 export interface Io {
@@ -29,8 +30,11 @@ export interface Io {
 
 /** What a command reads its settings from (main.ts builds it from flags, arguments and the environment). */
 export interface Values {
-  /** The validated options of one schema, defaults filled in; a bad value is a UsageError naming the flag. */
-  get<S extends z.ZodType>(schema: S): OptionsOutput<S>;
+  /**
+   * The validated options of one schema, defaults filled in; a bad value is a UsageError naming
+   * the flag. `extra` adds values the command read itself, each with the label errors name it by.
+   */
+  get<S extends z.ZodType>(schema: S, extra?: Record<string, [unknown, string]>): OptionsOutput<S>;
   /** How the user set an option (the flag or variable), undefined when not set. */
   given(schema: z.ZodType, key: string): string | undefined;
 }
@@ -88,6 +92,24 @@ async function writeJson(file: string, data: unknown): Promise<void> {
 
 const MAP_MOUNT = { schema: MAP_OPTIONS, mount: ['map'] };
 
+/** The vantage list: a JSON list, or an object with `vantagePoints` (the lab's state file). */
+async function readVantage(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, `cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (data && typeof data === 'object' && !Array.isArray(data) && 'vantagePoints' in data) return (data as { vantagePoints: unknown }).vantagePoints;
+  return data;
+}
+
 export const COMMANDS: readonly CommandDef[] = [
   {
     name: 'http',
@@ -115,6 +137,27 @@ export const COMMANDS: readonly CommandDef[] = [
       p.done();
       print(io, formatMeasure(report, cli.output as Format, 'queries'));
       return report.ok > 0 ? 0 : 1;
+    },
+  },
+  {
+    name: 'sweep',
+    summary: 'measure once from each vantage point of a list, from its own address; write RIPE Atlas results (DNS with NSID in abuf) and print the per-region table',
+    args: [
+      { key: 'protocol', placeholder: 'http|dns', doc: 'what to measure' },
+      { key: 'target', placeholder: 'URL|SERVER[:PORT]', doc: 'the URL (http) or DNS server (dns)' },
+    ],
+    schemas: [{ schema: SWEEP_OPTIONS }, { schema: SWEEP_CLI }],
+    async run(values, io) {
+      const cli = values.get(SWEEP_CLI);
+      const vantagePoints = await readVantage(cli.vantage);
+      const options = values.get(SWEEP_OPTIONS, { vantagePoints: [vantagePoints, `--vantage ${cli.vantage}:`] });
+      const p = progress(io);
+      const r = await sweep(options, { onProgress: (d, n) => p.update(`${d}/${n} vantage points`) });
+      p.done();
+      await writeJson(cli.out, r.results);
+      const title = `sweep of ${r.results.length} vantage points (${r.answered} answered)`;
+      print(io, formatAtlasTable(atlasTable(r.run), cli.output as Format, title) + (cli.output === 'table' ? `\n\nresults: ${cli.out}` : ''));
+      return r.answered > 0 ? 0 : 1;
     },
   },
   {

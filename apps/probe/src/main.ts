@@ -97,8 +97,12 @@ function gather(def: CommandDef, cmd: Command, flags: readonly CommandFlag[], ar
     return new UsageError(`${label} ${err.message.slice(err.option.length).trimStart()}`, { cause: err });
   };
   return {
-    get: (schema) => {
+    get: (schema, extra = {}) => {
       const i = def.schemas.findIndex((s) => s.schema === schema);
+      for (const [key, [value, label]] of Object.entries(extra)) {
+        (per[i] as Record<string, unknown>)[key] = value;
+        (labels[i] as Record<string, string>)[key] = label;
+      }
       try {
         return resolve(schema, per[i] ?? {});
       } catch (e) {
