@@ -10,6 +10,7 @@ import { measureAtlas } from './atlas-measure.js';
 import { compareRuns } from './compare.js';
 import { measureDns } from './dns.js';
 import { InputError, OutputError } from './errors.js';
+import type { InvalidOptionError } from './errors.js';
 import { formatAtlasTable, formatComparison, formatMeasure } from './format.js';
 import type { Format } from './format.js';
 import { measureHttp } from './http.js';
@@ -35,6 +36,8 @@ export interface Values {
    * the flag. `extra` adds values the command read itself, each with the label errors name it by.
    */
   get<S extends z.ZodType>(schema: S, extra?: Record<string, [unknown, string]>): OptionsOutput<S>;
+  /** An InvalidOptionError a function threw, renamed after the flag, variable or argument the user wrote. */
+  relabel(err: InvalidOptionError): Error;
   /** How the user set an option (the flag or variable), undefined when not set. */
   given(schema: z.ZodType, key: string): string | undefined;
 }

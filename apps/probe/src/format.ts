@@ -8,6 +8,7 @@ import type { MeasureReport, Percentiles } from './tally.js';
 
 export type Format = 'table' | 'json' | 'csv';
 
+/** A share as a percentage; callers pass count / total, not a share already rounded. */
 function pct(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
@@ -52,8 +53,8 @@ export function formatMeasure(r: MeasureReport, format: Format, what: 'requests'
   }
   const out = [`${r.target}: ${r.total} ${what}, ${r.ok} answered, ${r.errors} failed`, ''];
   if (r.answers.length) {
-    out.push(columns(['count', 'share', 'identity', 'region'], r.answers.map((a) => [a.count, pct(a.share), a.identity, a.region ?? '?'])), '');
-    out.push(columns(['region', 'count', 'share'], r.regions.map((g) => [g.region ?? '?', g.count, pct(g.share)])), '');
+    out.push(columns(['count', 'share', 'identity', 'region'], r.answers.map((a) => [a.count, pct(a.count / r.ok), a.identity, a.region ?? '?'])), '');
+    out.push(columns(['region', 'count', 'share'], r.regions.map((g) => [g.region ?? '?', g.count, pct(g.count / r.ok)])), '');
   }
   if (errorKinds.length) {
     out.push(columns(['error', 'count', 'first message'], errorKinds.map(([k, n]) => [k, n, r.errorSamples[k as keyof typeof r.errorSamples] ?? ''])), '');
@@ -69,7 +70,7 @@ export function formatAtlasTable(t: AtlasTable, format: Format, title: string): 
   const rows = Object.entries(t.regions).map(([region, r]) => [region, r.count, r.share]);
   if (format === 'csv') return csv(['region', 'count', 'share'], [...rows, ...(t.unknown ? [['', t.unknown, Math.round((t.unknown / t.probes) * 10_000) / 10_000]] : [])]);
   const table = columns(['region', 'count', 'share'], [
-    ...rows.map(([region, count, share]) => [region as string, count as number, pct(share as number)]),
+    ...rows.map(([region, count]) => [region as string, count as number, pct((count as number) / t.probes)]),
     ...(t.unknown ? [['no region', t.unknown, pct(t.unknown / t.probes)]] : []),
   ]);
   return `${title}: ${t.probes} probes\n\n${table}`;

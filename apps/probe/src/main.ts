@@ -109,6 +109,16 @@ function gather(def: CommandDef, cmd: Command, flags: readonly CommandFlag[], ar
         throw e instanceof InvalidOptionError ? usage(i, e) : e;
       }
     },
+    relabel: (err) => {
+      // an option a function refused after the command line had passed it: name the flag
+      for (let i = 0; i < def.schemas.length; i++) {
+        const mount = def.schemas[i]?.mount ?? [];
+        const known = Object.keys(labels[i] ?? {}).some((k) => err.option === k || err.option.startsWith(`${k}.`) || err.option.startsWith(`${k}[`));
+        const flag = flags.some((cf) => cf.schema === i && cf.flag.path.slice(mount.length).join('.') === err.option);
+        if (known || flag || def.args.some((a) => a.key === err.option && i === 0)) return usage(i, err);
+      }
+      return err;
+    },
     given: (schema, key) => {
       const i = def.schemas.findIndex((s) => s.schema === schema);
       return (labels[i] ?? {})[key];
@@ -133,12 +143,15 @@ export function buildProgram(io: Io, onRun: (def: CommandDef, cmd: Command, args
     .showSuggestionAfterError(true)
     .allowExcessArguments(false)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: () => {} });
+    // a parent's options end where its subcommand starts (`atlas --map` vs `atlas measure --map`)
+    .enablePositionalOptions()
+    // help asked for goes to stdout, help after a mistake to stderr; errors are printed by fail()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
   const byName = new Map<string, Command>();
   for (const def of COMMANDS) {
     const words = def.name.split(' ');
     const parent = words.length > 1 ? (byName.get(words.slice(0, -1).join(' ')) as Command) : program;
-    const cmd = parent.command(words[words.length - 1] as string).description(def.summary).helpOption('-h, --help', 'show this help');
+    const cmd = parent.command(words[words.length - 1] as string).description(def.summary).helpOption('-h, --help', 'show this help').enablePositionalOptions();
     for (const a of def.args) cmd.argument(`<${a.placeholder}>`, a.doc);
     const flags = commandFlags(def);
     for (const cf of flags) {
@@ -161,14 +174,15 @@ export async function main(io: Io = { argv: process.argv.slice(2), env: process.
     await program.parseAsync([...io.argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2; // no command: the help went to stderr
       const sub = io.argv.filter((a) => !a.startsWith('-')).slice(0, 2).filter((a) => COMMANDS.some((d) => d.name.split(' ').includes(a))).join(' ');
       return fail(io, new UsageError(e.message.replace(/^error: /, ''), { cause: e }), sub);
     }
     return fail(io, e, '');
   }
   if (!chosen) {
-    io.stdout.write(program.helpInformation());
+    io.stderr.write(program.helpInformation());
     return 2;
   }
   const { def, cmd, args } = chosen;
@@ -176,6 +190,6 @@ export async function main(io: Io = { argv: process.argv.slice(2), env: process.
   try {
     return await def.run(values, io);
   } catch (e) {
-    return fail(io, e, def.name);
+    return fail(io, e instanceof InvalidOptionError ? values.relabel(e) : e, def.name);
   }
 }
