@@ -44,7 +44,12 @@ function placeholder(f: Flag): string {
   const m = f.meta;
   if (m.kind === 'integer' || m.kind === 'number') return m.unit ? m.unit.toUpperCase() : 'N';
   if (m.kind === 'enum') return (m.choices ?? []).join('|');
-  if (m.kind === 'list') return 'LIST';
+  const shape = /[A-Z]+=[A-Z]+/.exec(m.expects)?.[0];
+  if (m.kind === 'list') return shape ?? 'LIST';
+  if (shape) return shape;
+  if (m.expects.includes('file name')) return 'FILE';
+  if (m.expects.includes('IPv4 or IPv6')) return 'ADDR';
+  if (m.expects.includes('URL')) return 'URL';
   return f.flag.replace(/^--/, '').split('-').pop()?.toUpperCase() ?? 'VALUE';
 }
 

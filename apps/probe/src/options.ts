@@ -65,7 +65,7 @@ const mapFile = (doc: string) => o.string({ check: (v) => /\.(png|svg)$/i.test(v
 
 export const HTTP_OPTIONS = o.group({
   url: o.string({ required: true, check: isHttpUrl, expects: 'an http:// or https:// URL', doc: 'URL to GET' }),
-  count: count('requests to send, each on a new connection (a new flow) unless keepAlive'),
+  count: count('requests to send, each on a new connection (a new flow) unless keep-alive'),
   concurrency: concurrency(1),
   sourceAddress: sourceAddress(),
   keepAlive: o.boolean({ default: false, doc: 'reuse one connection per concurrent worker (one flow each) instead of a new one per request' }),
@@ -119,7 +119,7 @@ export const ATLAS_MEASURE_OPTIONS = o.group({
   }),
   key: o.string({ maxBytes: 200, check: (v) => !/\s/.test(v), expects: 'an API key', env: 'RIPE_ATLAS_KEY', doc: 'RIPE Atlas API key (creating a measurement needs one)', defaultText: 'none' }),
   apiUrl: o.string({ default: 'https://atlas.ripe.net', check: isHttpUrl, expects: 'an http:// or https:// URL', doc: 'RIPE Atlas API base URL' }),
-  description: o.string({ maxBytes: 200, default: 'probe: id.server CH TXT with NSID', check: (v) => !v.includes('\n'), expects: 'one line of at most 200 bytes', doc: 'measurement description' }),
+  description: o.string({ maxBytes: 200, default: 'probe: id.server CH TXT with NSID', check: (v) => !v.includes('\n'), expects: 'one line of at most 200 bytes', doc: 'measurement description (one line)' }),
   pollSeconds: o.number({ min: 0.01, max: 3600, default: 10, unit: 's', doc: 'interval between status polls' }),
   waitSeconds: o.number({ min: 0, max: 86_400, default: 900, unit: 's', doc: 'give up waiting for the measurement after this long (0: fetch what is there)' }),
   requestTimeoutMs: timeoutMs(30_000, 'timeout of one API call'),
