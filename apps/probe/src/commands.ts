@@ -38,8 +38,6 @@ export interface Values {
   get<S extends z.ZodType>(schema: S, extra?: Record<string, [unknown, string]>): OptionsOutput<S>;
   /** An InvalidOptionError a function threw, renamed after the flag, variable or argument the user wrote. */
   relabel(err: InvalidOptionError): Error;
-  /** How the user set an option (the flag or variable), undefined when not set. */
-  given(schema: z.ZodType, key: string): string | undefined;
 }
 
 export interface CommandDef {

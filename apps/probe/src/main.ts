@@ -124,10 +124,6 @@ function gather(def: CommandDef, cmd: Command, flags: readonly CommandFlag[], ar
       }
       return err;
     },
-    given: (schema, key) => {
-      const i = def.schemas.findIndex((s) => s.schema === schema);
-      return (labels[i] ?? {})[key];
-    },
   };
 }
 
