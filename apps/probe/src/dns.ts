@@ -12,11 +12,10 @@ import { randomInt } from 'node:crypto';
 import packet from 'dns-packet';
 import { parseHostPort } from '@anycast-origin/net';
 import type { DecodedPacket, RecordClass, RecordType, TxtAnswer } from 'dns-packet';
-import type { MeasureHooks } from './http.js';
 import { DNS_OPTIONS, resolve } from './options.js';
 import type { OptionsInput } from './options.js';
 import { pool, tally } from './tally.js';
-import type { ErrorKind, MeasureReport, Outcome } from './tally.js';
+import type { ErrorKind, MeasureHooks, MeasureReport, Outcome } from './tally.js';
 
 export type MeasureDnsOptions = OptionsInput<typeof DNS_OPTIONS>;
 

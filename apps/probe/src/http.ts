@@ -10,14 +10,9 @@ import { identityFromHttpBody } from './identity.js';
 import { HTTP_OPTIONS, resolve } from './options.js';
 import type { OptionsInput } from './options.js';
 import { pool, tally } from './tally.js';
-import type { ErrorKind, MeasureReport, Outcome } from './tally.js';
+import type { ErrorKind, MeasureHooks, MeasureReport, Outcome } from './tally.js';
 
 export type MeasureHttpOptions = OptionsInput<typeof HTTP_OPTIONS>;
-
-export interface MeasureHooks {
-  /** called after every request or query */
-  onProgress?: (done: number, total: number) => void;
-}
 
 /** Largest body read: the identity line is short; anything bigger is not an identity answer. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -40,18 +35,18 @@ function message(err: unknown): string {
 
 interface Connection {
   client: Client;
-  /** set by the connector when this client opened its connection; read once */
-  connectMs?: number;
+  /** the connector sets `connectMs` when the client opens its connection; requestOnce reads and clears it */
+  timing: { connectMs?: number };
 }
 
 function open(url: URL, o: { sourceAddress?: string | undefined; timeoutMs: number; keepAlive: boolean }): Connection {
-  const conn: Connection = { client: undefined as unknown as Client };
+  const timing: Connection['timing'] = {};
   const connector = buildConnector({ timeout: o.timeoutMs });
-  conn.client = new Client(url.origin, {
+  const client = new Client(url.origin, {
     connect: (opts, cb) => {
       const t0 = performance.now();
       connector(opts, (...args) => {
-        conn.connectMs = performance.now() - t0;
+        timing.connectMs = performance.now() - t0;
         cb(...args);
       });
     },
@@ -63,7 +58,7 @@ function open(url: URL, o: { sourceAddress?: string | undefined; timeoutMs: numb
     // a reused connection must not be closed by undici between requests of one worker
     ...(o.keepAlive ? { keepAliveTimeout: 60_000 } : {}),
   });
-  return conn;
+  return { client, timing };
 }
 
 /** One request's outcome and the raw answer (a sweep writes it in the RIPE Atlas format). */
@@ -77,8 +72,8 @@ export interface HttpAnswer {
 async function requestOnce(conn: Connection, url: URL, reset: boolean, timeoutMs: number): Promise<HttpAnswer> {
   const t0 = performance.now();
   const took = () => {
-    const connectMs = conn.connectMs;
-    conn.connectMs = undefined;
+    const connectMs = conn.timing.connectMs;
+    conn.timing.connectMs = undefined;
     return { ...(connectMs !== undefined ? { connectMs } : {}), totalMs: performance.now() - t0 };
   };
   try {

@@ -1,7 +1,7 @@
 /** @anycast-origin/probe: the measurements the probe command runs, for the lab and other tools to import. */
 export * from './errors.js';
 export { measureHttp, httpOnce } from './http.js';
-export type { HttpAnswer, MeasureHooks, MeasureHttpOptions } from './http.js';
+export type { HttpAnswer, MeasureHttpOptions } from './http.js';
 export { buildQuery, dnsOnce, identityFromDnsAnswer, measureDns, readDnsAnswer, NSID_OPTION } from './dns.js';
 export type { DnsAnswer, DnsExchange, MeasureDnsOptions, QuerySpec } from './dns.js';
 export { sweep, SWEEP_FIRMWARE } from './sweep.js';
@@ -16,7 +16,7 @@ export { compareRuns } from './compare.js';
 export type { CompareOptions, Comparison } from './compare.js';
 export { identityFromHttpBody, regionFromIdentity } from './identity.js';
 export { percentiles, tally } from './tally.js';
-export type { AnswerRow, ErrorKind, MeasureReport, Outcome, Percentiles } from './tally.js';
+export type { AnswerRow, ErrorKind, MeasureHooks, MeasureReport, Outcome, Percentiles } from './tally.js';
 export {
   ATLAS_MEASURE_OPTIONS, COMPARE_OPTIONS, DNS_OPTIONS, HTTP_OPTIONS, MAP_OPTIONS, PREDICT_OPTIONS, READ_OPTIONS, SWEEP_OPTIONS, vantagePointSchema,
 } from './options.js';

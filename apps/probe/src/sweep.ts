@@ -13,11 +13,10 @@ import type { Run } from './atlas.js';
 import { dnsOnce } from './dns.js';
 import { InvalidOptionError } from './errors.js';
 import { httpOnce } from './http.js';
-import type { MeasureHooks } from './http.js';
 import { SWEEP_OPTIONS, resolve } from './options.js';
 import type { OptionsInput, VantagePoint } from './options.js';
 import { pool } from './tally.js';
-import type { Outcome } from './tally.js';
+import type { MeasureHooks, Outcome } from './tally.js';
 
 export type SweepOptions = OptionsInput<typeof SWEEP_OPTIONS>;
 

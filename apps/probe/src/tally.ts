@@ -20,6 +20,11 @@ export type Outcome =
   | { ok: true; identity: string; connectMs?: number; totalMs: number }
   | { ok: false; kind: ErrorKind; detail: string; connectMs?: number; totalMs: number };
 
+export interface MeasureHooks {
+  /** called after every request, query or vantage point */
+  onProgress?: (done: number, total: number) => void;
+}
+
 export interface Percentiles {
   p50: number;
   p90: number;
