@@ -53,6 +53,20 @@ t.test('probe http: table, json, csv; exit 1 when nothing answered', async (t) =
   t.match(refused.stdout, /refused\s+2\s+.*ECONNREFUSED/);
 });
 
+t.test('progress goes to stderr when it is a terminal, and is cleared at the end', async (t) => {
+  const url = await startHttpOrigin(t, US_WEST);
+  const out = new PassThrough();
+  const err = Object.assign(new PassThrough(), { isTTY: true });
+  let stderr = '';
+  err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  out.resume();
+  const slow = await startDnsOrigin(t, EU);
+  t.equal(await main({ argv: ['http', url, '-n', '30'], env: {}, stdout: out, stderr: err }), 0);
+  t.equal(await main({ argv: ['dns', slow, '-n', '30'], env: {}, stdout: out, stderr: err }), 0);
+  t.match(stderr, /\r\x1b\[K\d+\/30 (requests|queries)/, 'a progress line');
+  t.ok(stderr.endsWith('\r\x1b[K'), 'cleared at the end');
+});
+
 t.test('probe dns over UDP and TCP', async (t) => {
   const server = await startDnsOrigin(t, EU);
   for (const extra of [[], ['--tcp', '--nsid']]) {
