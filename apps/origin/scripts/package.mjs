@@ -12,13 +12,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { productionWorkspaces } from './workspaces.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = resolve(here, '..');
 const root = resolve(app, '../..');
 const outArg = process.argv.indexOf('--out');
 const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(app, 'artifact', 'anycast-origin-linux.tar.gz');
-const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/udp-mmsg', 'packages/dns-origin', 'apps/origin'];
+const WORKSPACES = productionWorkspaces(root);
 const MMSG = '@anycast-origin/udp-mmsg';
 const ARCHES = ['x64', 'arm64'];
 // The hosts run Amazon Linux 2023 (glibc 2.34): no native part may need a newer glibc.
@@ -61,7 +62,9 @@ try {
   delete pkg.devDependencies;
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
   say('installing production dependencies');
-  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline'], dir);
+  // Offline: the tarballs above, and the third-party packages from npm's cache, which the
+  // repository's own `npm ci` filled (the artifact is built from what was installed and tested).
+  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--offline'], dir);
   pkg.dependencies = original;
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
 

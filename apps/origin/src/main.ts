@@ -4,9 +4,12 @@
  * (address in use, identity unresolvable); 2 for a bad flag, variable or config file (nothing
  * started); 128+signal when a second signal cuts the drain short.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { CHANNELS as DNS_CHANNELS } from '@anycast-origin/dns-origin';
+import { CHANNELS as HTTP_CHANNELS } from '@anycast-origin/http-origin';
 import { parseArgs } from './args.js';
 import { OriginCliError } from './errors.js';
 import { startOrigins, tryCommands } from './run.js';
@@ -20,6 +23,27 @@ export interface MainIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+}
+
+type Listener = (message: unknown, name: string | symbol) => void;
+
+/**
+ * Log what the libraries report on their diagnostics channels (they never log themselves).
+ * Returns the function that unsubscribes.
+ */
+export function logLibraryEvents(log: Logger): () => void {
+  const errOf = (m: unknown) => (m as { error?: Error & { code?: string } }).error;
+  const listeners: [string, Listener][] = [
+    [HTTP_CHANNELS.error, (m) => { const err = errOf(m); log.error({ err, code: err?.code }, 'http worker thread failed'); }],
+    [HTTP_CHANNELS.state, (m) => log.debug({ state: (m as { state: string }).state }, 'http state')],
+    [DNS_CHANNELS.socketError, (m) => { const err = errOf(m); log.warn({ err, code: err?.code }, 'dns socket error'); }],
+    [DNS_CHANNELS.workerExit, (m) => log.error({ ...(m as object), code: 'DNS_ORIGIN_WORKER_EXIT' }, 'dns worker process exited')],
+    [DNS_CHANNELS.tcpClosed, (m) => log.debug({ ...(m as object) }, 'dns tcp connection closed by the server')],
+  ];
+  for (const [name, fn] of listeners) subscribe(name, fn);
+  return () => {
+    for (const [name, fn] of listeners) unsubscribe(name, fn);
+  };
 }
 
 function fail(io: MainIo, e: unknown): number {
@@ -50,10 +74,12 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
     pino.destination({ dest: 1, sync: true }),
   );
 
+  const unsubscribeAll = logLibraryEvents(log);
   let running;
   try {
-    running = await startOrigins(settings, VERSION, io.env);
+    running = await startOrigins(settings, VERSION, io.env, parsed.layer);
   } catch (e) {
+    unsubscribeAll();
     log.fatal({ err: e, code: (e as { code?: string }).code }, 'cannot start');
     return fail(io, e);
   }
@@ -62,9 +88,11 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
   log.info(
     {
       version: VERSION,
+      node: process.versions.node,
       identity: { ...running.identity },
-      http: http ? { address: http.address, port: http.port, backend: http.origin.backend, threads: settings.threads } : 'off',
-      dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: settings.dnsWorkers, udpBackend: dns.udpBackend, rrl: settings.rrl, zone: settings.zone?.name ?? null } : 'off',
+      http: http ? { address: http.address, port: http.port, backend: http.origin.backend, workers: http.origin.options.workers, metricsRoute: http.origin.options.metricsRoute, benchmarkRoutes: http.origin.options.benchmarkRoutes } : 'off',
+      dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: dns.origin.options.workers, udpBackend: dns.udpBackend, rrl: dns.origin.options.rrl, zone: dns.origin.options.zone?.name ?? null } : 'off',
+      metrics: running.metrics ?? (http?.origin.options.metricsRoute ? 'on the HTTP port' : 'off'),
       drainSeconds: settings.drainSeconds,
       configFile: parsed.configFile ?? null,
     },
@@ -82,6 +110,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
         const timer = setTimeout(() => resolve(code), 1000);
         running.close().finally(() => {
           clearTimeout(timer);
+          unsubscribeAll();
           resolve(code);
         });
         return;
@@ -91,10 +120,12 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
       running.drain().then(
         () => {
           log.info('stopped');
+          unsubscribeAll();
           resolve(0);
         },
         (e: unknown) => {
           log.error({ err: e }, 'drain failed');
+          unsubscribeAll();
           resolve(1);
         },
       );

@@ -1,101 +1,148 @@
 /**
- * Start and stop the origins a host runs, from validated Settings. No process handling here
- * (that is cli.ts): this module is what a test or another program can drive.
+ * Start and stop the origins a host runs, from validated Settings: resolve the identity once,
+ * create both origins (every option validated before anything binds), listen, and serve
+ * metrics where the settings say. No process handling here (that is main.ts): this module is
+ * what a test or another program can drive.
  */
-import { resolveIdentity } from '@anycast-origin/identity';
-import type { Identity, ResolveIdentityOptions } from '@anycast-origin/identity';
-import { createHttpOrigin } from '@anycast-origin/http-origin';
-import type { HttpOrigin } from '@anycast-origin/http-origin';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { createDnsOrigin } from '@anycast-origin/dns-origin';
 import type { DnsOrigin, UdpBackend } from '@anycast-origin/dns-origin';
-import type { ListenAddress, Settings } from './config.js';
+import { createHttpOrigin } from '@anycast-origin/http-origin';
+import type { HttpOrigin } from '@anycast-origin/http-origin';
+import { resolveIdentity } from '@anycast-origin/identity';
+import type { Identity } from '@anycast-origin/identity';
+import { formatHostPort, parseHostPort } from '@anycast-origin/net';
+import { labelFor, usageFromLibrary } from '@anycast-origin/options';
+import type { Layer } from '@anycast-origin/options';
 import { StartError, UsageError } from './errors.js';
+import { FLAGS } from './options.js';
+import type { Settings } from './options.js';
 
 export interface RunningOrigins {
   identity: Identity;
   http?: { origin: HttpOrigin; address: string; port: number };
   dns?: { origin: DnsOrigin; address: string; udpPort: number; tcpPort: number; udpBackend: UdpBackend };
+  /** The metrics listener (`--metrics ADDR:PORT`), when there is one. */
+  metrics?: { address: string; port: number };
   /** Health to 503 and TCP health checks refused at once; keep serving drainSeconds; close. */
   drain(): Promise<void>;
   /** Close everything now. */
   close(): Promise<void>;
 }
 
-export async function resolveSettingsIdentity(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<Identity> {
-  const { source, imdsEndpoint, ...fields } = settings.identity;
-  const options: ResolveIdentityOptions = { source, env, ...fields };
-  if (imdsEndpoint) options.imds = { endpoint: imdsEndpoint };
+const EMPTY_LAYER: Layer = { values: {}, labels: {} };
+
+/** Resolve who this host is; a bad value the user gave is a usage error naming it. */
+export async function resolveSettingsIdentity(settings: Settings, env: NodeJS.ProcessEnv = process.env, layer: Layer = EMPTY_LAYER): Promise<Identity> {
   try {
-    return await resolveIdentity(options);
+    return await resolveIdentity({ ...settings.identity, env });
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    // A bad value given by the user (option, ORIGIN_* variable) is a usage error: exit 2.
-    if (code === 'IDENTITY_ERR_INVALID_FIELD' || code === 'IDENTITY_ERR_INVALID_OPTION') throw new UsageError(`identity: ${(e as Error).message}`, { cause: e });
-    throw new StartError(`identity: ${(e as Error).message}`, 'ORIGIN_ERR_IDENTITY', { cause: e });
+    const err = e as Error & { code?: string; field?: string; option?: string };
+    if (err.code === 'IDENTITY_ERR_INVALID_FIELD' || err.code === 'IDENTITY_ERR_INVALID_OPTION') {
+      const name = err.field ?? err.option ?? '';
+      // An option the user gave (a flag or file key), or a variable the library read (ORIGIN_ID).
+      const label = /^[A-Z_]+$/.test(name) ? name : labelFor(`identity.${name}`, layer.labels, FLAGS);
+      throw new UsageError(`${label}${err.message.slice(name.length)}`, { cause: e });
+    }
+    throw new StartError(`identity: ${err.message}`, 'ORIGIN_ERR_IDENTITY', { cause: e });
   }
 }
 
-function startError(kind: string, host: string, port: number, e: unknown): StartError | UsageError {
+/** A library's refusal of an option is the user's value: exit 2, named as the user wrote it. */
+function createError(mount: 'http' | 'dns', e: unknown, layer: Layer): Error {
+  const err = e as Error & { code?: string; option?: string };
+  if (err.code?.endsWith('_ERR_INVALID_OPTION') && err.option !== undefined) return usageFromLibrary({ option: err.option, message: err.message }, [mount], layer, FLAGS);
+  return new StartError(`${mount}: ${err.message}`, 'ORIGIN_ERR_START', { cause: e });
+}
+
+function listenError(kind: string, host: string, port: number, e: unknown): Error {
   const code = (e as { code?: string }).code ?? '';
-  // The libraries validate their options again; what they refuse is the user's value: exit 2.
   if (code.endsWith('_ERR_INVALID_OPTION')) return new UsageError(`${kind}: ${(e as Error).message}`, { cause: e });
-  if (/ADDRESS_IN_USE|EADDRINUSE/.test(code)) {
-    return new StartError(`${kind} ${host.includes(':') ? `[${host}]` : host}:${port}: address already in use`, 'ORIGIN_ERR_ADDRESS_IN_USE', { cause: e });
-  }
+  if (/ADDRESS_IN_USE|EADDRINUSE/.test(code)) return new StartError(`${kind} ${formatHostPort(host, port)}: address already in use`, 'ORIGIN_ERR_ADDRESS_IN_USE', { cause: e });
   return new StartError(`${kind}: ${(e as Error).message}`, 'ORIGIN_ERR_START', { cause: e });
 }
 
-/** Create one origin and listen; any failure becomes a StartError/UsageError naming kind and address. */
-async function startOne<O extends { listen(): Promise<unknown> }>(kind: string, { host, port }: ListenAddress, create: () => O): Promise<{ origin: O; addr: Awaited<ReturnType<O['listen']>> }> {
-  try {
-    const origin = create();
-    return { origin, addr: (await origin.listen()) as Awaited<ReturnType<O['listen']>> };
-  } catch (e) {
-    throw startError(kind, host, port, e);
-  }
+/** The metrics listener: GET /metrics is the text of both origins; anything else 404. */
+function metricsServer(render: () => Promise<string>): Server {
+  return createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      return;
+    }
+    if (req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: /metrics\n');
+      return;
+    }
+    render().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      () => res.writeHead(500).end(),
+    );
+  });
 }
 
 /** Resolve the identity, then start HTTP and DNS as configured. On any failure, nothing is left running. */
-export async function startOrigins(settings: Settings, version: string, env: NodeJS.ProcessEnv = process.env): Promise<RunningOrigins> {
-  const identity = await resolveSettingsIdentity(settings, env);
+export async function startOrigins(settings: Settings, version: string, env: NodeJS.ProcessEnv = process.env, layer: Layer = EMPTY_LAYER): Promise<RunningOrigins> {
+  const identity = await resolveSettingsIdentity(settings, env, layer);
+  const { http, dns, drainSeconds } = settings;
+  const metricsListener = settings.metrics !== undefined && settings.metrics !== 'off' ? parseHostPort(settings.metrics, { label: '--metrics' }) : undefined;
+
+  // Create both before either listens: every option is checked first.
+  let dnsOrigin: DnsOrigin | undefined;
+  let httpOrigin: HttpOrigin | undefined;
+  try {
+    if (dns) dnsOrigin = createDnsOrigin({ ...dns, identity, version, drainSeconds });
+  } catch (e) {
+    throw createError('dns', e, layer);
+  }
+  const dnsText = (): Promise<string> => dnsOrigin?.metrics() ?? Promise.resolve('');
+  try {
+    if (http) {
+      // With a metrics listener of its own, /metrics leaves the public port unless asked for.
+      const metricsRoute = layer.labels['http.metricsRoute'] !== undefined ? http.metricsRoute : metricsListener === undefined;
+      httpOrigin = createHttpOrigin({ ...http, metricsRoute, identity, version, drainSeconds, ...(dnsOrigin ? { metricsExtra: dnsText } : {}) });
+    }
+  } catch (e) {
+    throw createError('http', e, layer);
+  }
+
+  let admin: Server | undefined;
   const running: RunningOrigins = {
     identity,
     async drain() {
-      await Promise.all([running.http?.origin.drain(), running.dns?.origin.drain()]);
+      await Promise.all([httpOrigin?.drain(), dnsOrigin?.drain()]);
+      await running.close();
     },
     async close() {
-      await Promise.all([running.http?.origin.close(), running.dns?.origin.close()]);
+      await Promise.all([httpOrigin?.close(), dnsOrigin?.close(), admin && new Promise((r) => admin?.close(r))]);
     },
   };
   try {
-    const { http, dns } = settings;
-    if (http) {
-      const { origin, addr } = await startOne('http', http, () => createHttpOrigin({
-        identity,
-        host: http.host,
-        port: http.port,
-        threads: settings.threads,
-        drainSeconds: settings.drainSeconds,
-        allowFallback: settings.allowUwsFallback,
-        version,
-      }));
-      running.http = { origin, address: addr.address, port: addr.port };
+    if (http && httpOrigin) {
+      try {
+        const a = await httpOrigin.listen();
+        running.http = { origin: httpOrigin, address: a.address, port: a.port };
+      } catch (e) {
+        throw listenError('http', http.host, http.port, e);
+      }
     }
-    if (dns) {
-      const { origin, addr } = await startOne('dns', dns, () => createDnsOrigin({
-        identity,
-        host: dns.host,
-        port: dns.port,
-        workers: settings.dnsWorkers,
-        udpBackend: settings.dnsUdp,
-        drainSeconds: settings.drainSeconds,
-        hideIdentity: settings.hideIdentity,
-        hideVersion: settings.hideVersion,
-        version,
-        rrl: settings.rrl,
-        ...(settings.zone ? { zone: settings.zone } : {}),
-      }));
-      running.dns = { origin, address: addr.address, udpPort: addr.udpPort, tcpPort: addr.tcpPort, udpBackend: addr.udpBackend };
+    if (dns && dnsOrigin) {
+      try {
+        const a = await dnsOrigin.listen();
+        running.dns = { origin: dnsOrigin, address: a.address, udpPort: a.udpPort, tcpPort: a.tcpPort, udpBackend: a.udpBackend };
+      } catch (e) {
+        throw listenError('dns', dns.host, dns.port, e);
+      }
+    }
+    if (metricsListener) {
+      const render = async () => `${httpOrigin?.metrics() ?? ''}${await dnsText()}`;
+      const server = metricsServer(render);
+      admin = server;
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once('error', (e) => reject(listenError('metrics', metricsListener.host, metricsListener.port, e)));
+        server.listen(metricsListener.port, metricsListener.host, () => resolve((server.address() as { port: number }).port));
+      });
+      running.metrics = { address: metricsListener.host, port };
     }
   } catch (e) {
     await running.close().catch(() => {});
@@ -109,13 +156,13 @@ export function tryCommands(r: RunningOrigins): string[] {
   const cmds: string[] = [];
   const hostOf = (a: string) => (a === '0.0.0.0' ? '127.0.0.1' : a === '::' ? '::1' : a);
   if (r.http) {
-    const h = hostOf(r.http.address);
-    const base = `http://${h.includes(':') ? `[${h}]` : h}:${r.http.port}`;
+    const base = `http://${formatHostPort(hostOf(r.http.address), r.http.port)}`;
     cmds.push(`curl -s ${base}/`, `curl -s ${base}/json`);
   }
   if (r.dns) {
     const h = hostOf(r.dns.address);
     cmds.push(`dig @${h} -p ${r.dns.udpPort} id.server txt ch +short`, `dig @${h} -p ${r.dns.udpPort} +nsid +norec id.server txt ch`);
   }
+  if (r.metrics) cmds.push(`curl -s http://${formatHostPort(hostOf(r.metrics.address), r.metrics.port)}/metrics`);
   return cmds;
 }

@@ -25,7 +25,7 @@ t.test('npm run package writes one tarball with code, production deps, and uWS a
   // ELF e_machine (offset 18): 0x3e x86-64, 0xb7 AArch64.
   t.equal(readFileSync(join(prebuilds, 'linux-x64', 'node.napi.node')).readUInt16LE(18), 0x3e);
   t.equal(readFileSync(join(prebuilds, 'linux-arm64', 'node.napi.node')).readUInt16LE(18), 0xb7);
-  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http-origin', '@anycast-origin/dns-origin', '@anycast-origin/udp-mmsg', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet']) {
+  for (const dep of ['@anycast-origin/identity', '@anycast-origin/http-origin', '@anycast-origin/dns-origin', '@anycast-origin/udp-mmsg', '@anycast-origin/options', '@anycast-origin/net', 'node-gyp-build', 'commander', 'pino', 'zod', 'dns-packet', 'ipaddr.js']) {
     t.ok(readdirSync(join(root, 'node_modules', ...dep.split('/').slice(0, -1))).includes(dep.split('/').pop() as string), `${dep} bundled`);
   }
   t.notOk(readdirSync(join(root, 'node_modules')).includes('tap'), 'no dev dependencies');
@@ -33,7 +33,7 @@ t.test('npm run package writes one tarball with code, production deps, and uWS a
   t.match(unit, /ExecStart=\/usr\/bin\/node \/opt\/anycast-origin\/dist\/cli\.js/);
 
   // It runs where it was unpacked, with no npm and no workspace around it.
-  const o = spawnOrigin(t, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--identity-source', 'os', '--id', 'artifact', '--threads', '1', '--drain-seconds', '0'], {}, process.execPath, [join(root, 'dist', 'cli.js')]);
+  const o = spawnOrigin(t, ['--http-port', '0', '--dns-port', '0', '--identity-source', 'os', '--identity-id', 'artifact', '--http-workers', '1', '--drain-seconds', '0'], {}, process.execPath, [join(root, 'dist', 'cli.js')]);
   const deadline = Date.now() + 20_000;
   while (!o.logs.some((l) => l.msg === 'serving') && Date.now() < deadline && o.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
   const start = o.logs.find((l) => l.msg === 'serving') as { http: { port: number }; dns: { udpBackend: string } } | undefined;

@@ -21,8 +21,8 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 }
 
 t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to try', async (t) => {
-  const o = await startOrigin(t, ['--id', 'origin-test-1', '--drain-seconds', '0']);
-  t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', threads: 1 }, dns: { address: '127.0.0.1', workers: 1, udpBackend: 'mmsg' } });
+  const o = await startOrigin(t, ['--identity-id', 'origin-test-1', '--drain-seconds', '0']);
+  t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', workers: 1 }, dns: { address: '127.0.0.1', workers: 1, udpBackend: 'mmsg' } });
   // The hint goes to stderr right after the start log on stdout: wait for it to arrive.
   for (let i = 0; i < 100 && !o.stderr().includes('dig @'); i++) await new Promise((r) => setTimeout(r, 20));
   t.match(o.stderr(), `curl -s http://127.0.0.1:${o.httpPort}/`);
@@ -47,8 +47,8 @@ t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to t
   });
 });
 
-t.test("--dns-udp node serves DNS through Node's own UDP socket instead of the batched addon", async (t) => {
-  const o = await startOrigin(t, ['--id', 'node-udp', '--dns-udp', 'node', '--drain-seconds', '0']);
+t.test("--dns-udp-backend node serves DNS through Node's own UDP socket instead of the batched addon", async (t) => {
+  const o = await startOrigin(t, ['--identity-id', 'node-udp', '--dns-udp-backend', 'node', '--drain-seconds', '0']);
   t.match(o.start, { dns: { udpBackend: 'udp_wrap' } });
   await t.test('dig', needs('dig', 'bind9-dnsutils'), async (t) => {
     t.equal(await dig(o.dnsPort, ['id.server', 'txt', 'ch', '+short']), '"node-udp"\n');
@@ -58,9 +58,9 @@ t.test("--dns-udp node serves DNS through Node's own UDP socket instead of the b
 });
 
 t.test('identity from the environment and a config file', async (t) => {
-  const dir = t.testdir({ 'c.json': JSON.stringify({ zone: { name: 'anycast.example', a: ['192.0.2.10'] }, hideVersion: true }) });
-  const o = await startOrigin(t, ['--config', `${dir}/c.json`, '--drain-seconds', '0'], { ORIGIN_ID: 'env-id', ORIGIN_AZ: 'eu-central-1b', ORIGIN_IDENTITY_SOURCE: 'env' });
-  t.match(o.start, { identity: { id: 'env-id', availabilityZone: 'eu-central-1b', region: 'eu-central-1' }, dns: { zone: 'anycast.example' } });
+  const dir = t.testdir({ 'c.json': JSON.stringify({ dns: { zone: { name: 'anycast.example', a: ['192.0.2.10'] }, hideVersion: true } }) });
+  const o = await startOrigin(t, ['--config', `${dir}/c.json`, '--drain-seconds', '0'], { ORIGIN_ID: 'env-id', ORIGIN_AVAILABILITY_ZONE: 'eu-central-1b', ORIGIN_IDENTITY_SOURCE: 'env' });
+  t.match(o.start, { identity: { id: 'env-id', availabilityZone: 'eu-central-1b', region: 'eu-central-1', source: { id: 'env', availabilityZone: 'env' } }, dns: { zone: 'anycast.example' } });
   t.equal((await get(o.httpPort, '/')).body, 'hostname: env-id\n');
   await t.test('zone answers', needs('dig', 'bind9-dnsutils'), async (t) => {
     t.equal(await dig(o.dnsPort, ['id.anycast.example', 'txt', '+short', '+norec']), '"env-id"\n');
@@ -73,7 +73,7 @@ t.test('identity from the environment and a config file', async (t) => {
 
 t.test('SIGTERM during a steady request loop: health 503 at once, no request lost, exit 0', async (t) => {
   const drainMs = 2000;
-  const o = await startOrigin(t, ['--id', 'drain-test', '--drain-seconds', String(drainMs / 1000)]);
+  const o = await startOrigin(t, ['--identity-id', 'drain-test', '--drain-seconds', String(drainMs / 1000)]);
   let ok = 0;
   let closedAfterDrain = 0;
   const failures: string[] = [];
@@ -129,21 +129,31 @@ t.test('a second signal exits at once with a non-zero code', async (t) => {
   t.ok(o.logs.some((l) => l.msg === 'second signal: stopping now without finishing the drain'));
 });
 
-t.test('bad flags and config: one line naming the problem, exit 2, nothing started', async (t) => {
-  const dir = t.testdir({ 'unknown.json': JSON.stringify({ threads: 1, colour: 'blue' }), 'bad.json': '{', 'types.json': JSON.stringify({ drainSeconds: 'soon' }) });
+t.test('bad flags and config: one line naming the problem as the user wrote it, exit 2, nothing started', async (t) => {
+  const dir = t.testdir({
+    'unknown.json': JSON.stringify({ http: { workers: 1 }, colour: 'blue' }),
+    'bad.json': '{',
+    'types.json': JSON.stringify({ drainSeconds: 'soon' }),
+    'nested.json': JSON.stringify({ dns: { rrl: { slip: 11 } } }),
+  });
   const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-    [['--threads', 'x'], {}, /^anycast-origin: --threads: "x" is not a non-negative integer \(see anycast-origin --help\)\n$/],
-    [['--http', 'nowhere'], {}, /^anycast-origin: --http: "nowhere" is not ADDR:PORT/],
+    [['--http-workers', 'x'], {}, /^anycast-origin: --http-workers must be an integer 1\.\.256, got "x" \(see anycast-origin --help\)\n$/],
+    [['--http-host', 'nowhere'], {}, /^anycast-origin: --http-host must be an IPv4 or IPv6 address, got "nowhere"/],
     [['--frobnicate'], {}, /^anycast-origin: unknown option '--frobnicate'/],
-    [['--config', `${dir}/unknown.json`], {}, /^anycast-origin: config .*unknown\.json: unknown key "colour"/],
-    [['--config', `${dir}/bad.json`], {}, /^anycast-origin: config .*bad\.json: not valid JSON/],
-    [['--config', `${dir}/types.json`], {}, /^anycast-origin: config .*types\.json: key drainSeconds: Invalid input: expected number, received string/],
-    [['--config', `${dir}/none.json`], {}, /cannot read: ENOENT/],
-    [[], { ORIGIN_DRAIN_SECONDS: '-1' }, /^anycast-origin: ORIGIN_DRAIN_SECONDS: "-1" is not a non-negative integer/],
-    [['--id', 'x'.repeat(256)], {}, /^anycast-origin: --id: is 256 bytes; at most 255 \(one DNS TXT string\) \(see anycast-origin --help\)\n$/],
-    [['--az', 'moon-1'], {}, /^anycast-origin: --az: "moon-1" is not an availability zone name/],
-    [['--region', 'us-east-1', '--az', 'us-west-2c', '--identity-source', 'os', '--http', '127.0.0.1:0', '--dns', '127.0.0.1:0'], {}, /^anycast-origin: identity: region: us-east-1 does not contain availability zone us-west-2c/],
-    [['--identity-source', 'env', '--http', '127.0.0.1:0', '--dns', '127.0.0.1:0'], { ORIGIN_REGION: 'atlantis' }, /^anycast-origin: identity: ORIGIN_REGION: "atlantis" is not an AWS region name/],
+    [['--config', `${dir}/unknown.json`], {}, /^anycast-origin: .*unknown\.json: colour is not a known option \(known: logLevel, drainSeconds, metrics, identity, http, dns\)/],
+    [['--config', `${dir}/bad.json`], {}, /^anycast-origin: .*bad\.json: not valid JSON/],
+    [['--config', `${dir}/types.json`], {}, /^anycast-origin: .*types\.json: drainSeconds must be a number 0\.\.86400 \(s\), got "soon"/],
+    [['--config', `${dir}/nested.json`], {}, /^anycast-origin: .*nested\.json: dns\.rrl\.slip must be an integer 0\.\.10, got 11/],
+    [['--config', `${dir}/none.json`], {}, /none\.json: cannot read it \(ENOENT\)/],
+    [[], { ORIGIN_DRAIN_SECONDS: '-1' }, /^anycast-origin: ORIGIN_DRAIN_SECONDS must be a number 0\.\.86400 \(s\), got -1/],
+    [['--dns-rrl-slip', '11'], {}, /^anycast-origin: --dns-rrl-slip must be an integer 0\.\.10, got 11 \(see anycast-origin --help\)\n$/],
+    [['--dns-rrl', 'off', '--dns-rrl-slip', '3'], {}, /^anycast-origin: --dns-rrl-slip conflicts with --dns-rrl off/],
+    [['--http', 'off', '--dns', 'off'], {}, /^anycast-origin: --http and --dns are both off: nothing to serve/],
+    [['--metrics', 'somewhere'], {}, /^anycast-origin: --metrics must be ADDR:PORT, \[IPv6\]:PORT or off, got "somewhere"/],
+    [['--identity-id', 'x'.repeat(256)], {}, /^anycast-origin: --identity-id must be a string of 1\.\.255 bytes without control characters \(one DNS TXT string\), got "x{40}\.\.\." \(see anycast-origin --help\)\n$/],
+    [['--identity-availability-zone', 'moon-1'], {}, /^anycast-origin: --identity-availability-zone must be an availability zone name like us-west-2c, got "moon-1"/],
+    [['--identity-region', 'us-east-1', '--identity-availability-zone', 'us-west-2c', '--identity-source', 'os', '--http-port', '0', '--dns-port', '0'], {}, /^anycast-origin: --identity-region must be us-west-2, the region of availability zone us-west-2c, got "us-east-1"/],
+    [['--identity-source', 'env', '--http-port', '0', '--dns-port', '0'], { ORIGIN_REGION: 'atlantis' }, /^anycast-origin: ORIGIN_REGION must be an AWS region name like us-west-2, got "atlantis"/],
   ];
   for (const [argv, env, re] of cases) {
     const s = spawnOrigin(t, argv, env);
@@ -169,7 +179,7 @@ t.test('port in use: a clear error naming the address, exit 1', async (t) => {
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => blocker.close(() => r())));
   const port = (blocker.address() as AddressInfo).port;
-  const s = spawnOrigin(t, ['--http', `127.0.0.1:${port}`, '--dns', 'off', '--identity-source', 'os', '--threads', '1']);
+  const s = spawnOrigin(t, ['--http-port', String(port), '--dns', 'off', '--identity-source', 'os', '--http-workers', '1']);
   t.equal((await s.exit).code, 1);
   t.match(s.stderr(), new RegExp(`^anycast-origin: http 127\\.0\\.0\\.1:${port}: address already in use\\n$`));
 
@@ -177,12 +187,12 @@ t.test('port in use: a clear error naming the address, exit 1', async (t) => {
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
   t.teardown(() => udp.close());
   const uport = udp.address().port;
-  const d = spawnOrigin(t, ['--http', 'off', '--dns', `127.0.0.1:${uport}`, '--identity-source', 'os']);
+  const d = spawnOrigin(t, ['--http', 'off', '--dns-port', String(uport), '--identity-source', 'os']);
   t.equal((await d.exit).code, 1);
   t.match(d.stderr(), new RegExp(`^anycast-origin: dns 127\\.0\\.0\\.1:${uport}: address already in use\\n$`));
 
   // HTTP starts, DNS fails: HTTP must be closed again and the exit clean (no abort).
-  const both = spawnOrigin(t, ['--http', '127.0.0.1:0', '--dns', `127.0.0.1:${uport}`, '--identity-source', 'os', '--threads', '2']);
+  const both = spawnOrigin(t, ['--http-port', '0', '--dns-port', String(uport), '--identity-source', 'os', '--http-workers', '2']);
   const e = await both.exit;
   t.same(e, { code: 1, signal: null });
 });

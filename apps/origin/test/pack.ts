@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { dig, needs, run } from '@anycast-origin/testkit';
 import { spawnOrigin } from './fixtures/origin.js';
+// @ts-expect-error a plain .mjs script without types
+import { productionWorkspaces } from '../scripts/workspaces.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKSPACES = ['packages/identity', 'packages/http-origin', 'packages/udp-mmsg', 'packages/dns-origin', 'apps/origin'];
+const WORKSPACES = productionWorkspaces(ROOT) as string[];
 
 function get(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -18,7 +20,9 @@ function get(port: number, path: string): Promise<string> {
   });
 }
 
-t.test('npm pack gives five tarballs that install together into an empty directory and run there', async (t) => {
+t.test('npm pack gives the workspaces\' tarballs that install together, offline, into an empty directory and run there', async (t) => {
+  t.same(WORKSPACES.slice(-1), ['apps/origin']);
+  t.ok(WORKSPACES.includes('packages/udp-mmsg') && WORKSPACES.includes('packages/options'), 'optional and transitive workspaces included');
   const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }) });
   const tarballs: string[] = [];
   for (const ws of WORKSPACES) {
@@ -33,18 +37,20 @@ t.test('npm pack gives five tarballs that install together into an empty directo
     if (ws === 'packages/udp-mmsg') t.ok(info.files.some((f) => f.path === `prebuilds/linux-${process.arch}/node.napi.node`), 'udp-mmsg ships the prebuilt addon');
     tarballs.push(join(dir, info.filename));
   }
-  t.equal(readdirSync(dir).filter((f) => f.endsWith('.tgz')).length, 5);
+  t.equal(readdirSync(dir).filter((f) => f.endsWith('.tgz')).length, WORKSPACES.length);
 
-  const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: dir, timeoutMs: 300_000 });
+  // --offline: the tarballs, and third-party packages from npm's cache only (no registry).
+  const inst = await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts', ...tarballs], { cwd: dir, timeoutMs: 300_000 });
   t.equal(inst.code, 0, `npm install: ${inst.stderr.slice(-2000)}`);
-  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['dns-origin', 'http-origin', 'identity', 'udp-mmsg'], 'no workspace around: real copies');
+  const expected = WORKSPACES.filter((w) => w.startsWith('packages/')).map((w) => w.slice('packages/'.length)).sort();
+  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), expected, 'no workspace around: real copies');
 
   const help = await run('npx', ['--no-install', 'anycast-origin', '--help'], { cwd: dir });
   t.equal(help.code, 0, help.stderr);
   t.match(help.stdout, /Usage: anycast-origin/);
 
   const bin = join(dir, 'node_modules', '.bin', 'anycast-origin');
-  const o = spawnOrigin(t, ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--identity-source', 'os', '--id', 'from-tarballs', '--threads', '1', '--drain-seconds', '0'], {}, bin, []);
+  const o = spawnOrigin(t, ['--http-port', '0', '--dns-port', '0', '--identity-source', 'os', '--identity-id', 'from-tarballs', '--http-workers', '1', '--drain-seconds', '0'], {}, bin, []);
   const deadline = Date.now() + 20_000;
   while (!o.logs.some((l) => l.msg === 'serving') && Date.now() < deadline && o.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
   const start = o.logs.find((l) => l.msg === 'serving') as { http: { port: number }; dns: { udpPort: number; udpBackend: string } } | undefined;

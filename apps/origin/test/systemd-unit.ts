@@ -2,6 +2,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needs, run } from '@anycast-origin/testkit';
+import { parseArgs } from '../src/args.js';
 import { CLI } from './fixtures/origin.js';
 
 const UNIT = readFileSync(new URL('../anycast-origin.service', import.meta.url), 'utf8');
@@ -18,9 +19,15 @@ function directives(text: string): Map<string, string[]> {
 t.test('the systemd unit: ports 80/53 as an unprivileged dynamic user, hardened, stop longer than the drain', async (t) => {
   const d = directives(UNIT);
   const exec = d.get('ExecStart')?.[0] ?? '';
-  t.match(exec, '--http [::]:80 --dns [::]:53 --identity-source imds', 'dual-stack: IPv4 and IPv6 clients (DUAL_STACK accelerators)');
-  const drain = Number(/--drain-seconds (\d+)/.exec(exec)?.[1]);
-  t.ok(Number(d.get('TimeoutStopSec')?.[0]) > drain, 'TimeoutStopSec > drain');
+  // The unit's flags, read by the command's own parser: valid, and meaning what the unit says.
+  const parsed = parseArgs(exec.split(' ').slice(2), {}, '0.0.0');
+  if (parsed.kind !== 'run') throw new Error('the unit\'s flags do not run');
+  const s = parsed.settings;
+  t.match(s.http, { host: '::', port: 80, benchmarkRoutes: false }, 'dual-stack HTTP on 80 (DUAL_STACK accelerators), no benchmark routes');
+  t.match(s.dns, { host: '::', port: 53 }, 'dual-stack DNS on 53');
+  t.match(s.identity, { source: 'imds' });
+  t.equal(s.metrics, '[::]:9100', 'metrics on an admin port, not on the public one');
+  t.ok(Number(d.get('TimeoutStopSec')?.[0]) > s.drainSeconds + 10, `TimeoutStopSec > drain (${s.drainSeconds} s) with room to close`);
   t.same(d.get('DynamicUser'), ['yes']);
   t.same(d.get('AmbientCapabilities'), ['CAP_NET_BIND_SERVICE']);
   t.same(d.get('CapabilityBoundingSet'), ['CAP_NET_BIND_SERVICE']);

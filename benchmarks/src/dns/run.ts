@@ -2,9 +2,11 @@
  * DNS benchmark: our origin (workers 1, RRL off; batched mmsg UDP and Node's UDP), NSD (RRL off), Knot, and a bare node:dgram
  * template loop, each pinned to one core with dnsperf pinned to the other; CH TXT id.server
  * from a binary query file (-B), -c 8; several interleaved rounds; q/s, lost queries and RSS,
- * ratios to NSD from the same run; JSON written to benchmarks/results/.
+ * ratios to NSD from the same run; JSON written to benchmarks/results/. Over UDP, and over
+ * TCP (dnsperf -m tcp: -c connections with -q queries in flight over them) for NSD, Knot
+ * and the origin (the TCP path is the same whatever the UDP backend).
  *
- *   npm run bench:dns -w benchmarks -- --rounds 3 --seconds 5
+ *   npm run bench:dns -w benchmarks -- --rounds 3 --seconds 5 [--transports udp,tcp]
  */
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -29,12 +31,19 @@ const values = benchArgs('usage: npm run bench:dns -- [options]', {
   clients: { type: 'string', default: '8', description: 'dnsperf -c (client sockets)' },
   outstanding: { type: 'string', default: '200', description: 'dnsperf -q (queries in flight)' },
   'paced-qps': { type: 'string', default: '30000', description: 'rate of the paced run that checks for lost queries' },
-})
+  transports: { type: 'string', default: 'udp,tcp', description: 'udp, tcp or both (comma-separated)' },
+});
 const rounds = positiveInt('rounds', values.rounds);
 const seconds = positiveInt('seconds', values.seconds);
 const clients = positiveInt('clients', values.clients);
 const outstanding = positiveInt('outstanding', values.outstanding);
 const pacedQps = Number(values['paced-qps']);
+type Transport = 'udp' | 'tcp';
+const transports = values.transports.split(',').map((x) => x.trim()).filter(Boolean);
+if (transports.length === 0 || transports.some((x) => x !== 'udp' && x !== 'tcp')) {
+  process.stderr.write(`--transports: ${JSON.stringify(values.transports)} is not a list of udp and tcp\n`);
+  process.exit(2);
+}
 
 requireTools([
   { command: 'dnsperf', aptPackage: 'dnsperf' },
@@ -43,8 +52,11 @@ requireTools([
   { command: 'knotd', aptPackage: 'knot' },
 ]);
 
-/** One server under test; `cpu` (microseconds) and `answered` add up over the saturated rounds. */
-interface Subject { name: string; port: number; child?: ChildProcess; qps: number[]; lost: number; sent: number; answered: number; cpu: number; rss: number; paced?: DnsperfResult }
+/** One transport's figures for a server; `cpu` (microseconds) and `answered` add up over the saturated rounds. */
+interface Run { qps: number[]; lost: number; sent: number; answered: number; cpu: number; paced?: DnsperfResult }
+/** One server under test, and the transports it is measured on. */
+interface Subject { name: string; port: number; child?: ChildProcess; on: Transport[]; runs: Record<Transport, Run>; rss: number }
+const emptyRun = (): Run => ({ qps: [], lost: 0, sent: 0, answered: 0, cpu: 0 });
 
 /** Ask id.server over UDP; true when the identity comes back. */
 async function answers(port: number): Promise<boolean> {
@@ -83,10 +95,10 @@ async function main(): Promise<void> {
   const qfile = join(dir, 'id.server.bin');
   writeFileSync(qfile, binaryQuery('id.server'));
   const subjects: Subject[] = [];
-  const add = (name: string, port: number, child: ChildProcess) => {
+  const add = (name: string, port: number, child: ChildProcess, on: Transport[] = ['udp', 'tcp']) => {
     child.stderr?.resume();
     child.stdout?.resume();
-    subjects.push({ name, port, child, qps: [], lost: 0, sent: 0, answered: 0, cpu: 0, rss: 0 });
+    subjects.push({ name, port, child, on: on.filter((x) => transports.includes(x)), runs: { udp: emptyRun(), tcp: emptyRun() }, rss: 0 });
   };
   try {
     const nsdDir = join(dir, 'nsd');
@@ -103,62 +115,77 @@ async function main(): Promise<void> {
     port = await freePort();
     add('anycast-origin (workers 1, mmsg)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port), 'mmsg']));
     port = await freePort();
-    add('anycast-origin (workers 1, Node UDP)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port), 'node']));
+    add('anycast-origin (workers 1, Node UDP)', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'origin-server.js'), String(port), 'node']), ['udp']);
     port = await freePort();
-    add('bare dgram + template', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'bare-dgram.js'), String(port), ID]));
+    add('bare dgram + template', port, spawnPinned(serverCpu, process.execPath, [join(HERE, 'bare-dgram.js'), String(port), ID]), ['udp']);
     for (const s of subjects) await waitReady(s);
 
-    const dnsperf = (s: Subject, extra: string[] = []) => runPinned(loadCpu, 'dnsperf', [
-      '-s', '127.0.0.1', '-p', String(s.port), '-d', qfile, '-B', '-c', String(clients), '-q', String(outstanding), '-l', String(seconds), ...extra,
+    const dnsperf = (s: Subject, mode: Transport, extra: string[] = []) => runPinned(loadCpu, 'dnsperf', [
+      '-m', mode, '-s', '127.0.0.1', '-p', String(s.port), '-d', qfile, '-B', '-c', String(clients), '-q', String(outstanding), '-l', String(seconds), ...extra,
     ]);
-    for (let r = 0; r < rounds; r++) {
-      // Interleave, rotating the order each round.
-      const order = subjects.map((_, i) => subjects[(i + r) % subjects.length] as Subject);
-      for (const s of order) {
-        const pid = s.child?.pid as number;
-        const cpu0 = treeCpuMicros(pid);
-        const out = await dnsperf(s);
-        s.cpu += treeCpuMicros(pid) - cpu0;
-        const res = parseDnsperf(out.stdout);
-        if (!Number.isFinite(res.qps)) throw new Error(`dnsperf against ${s.name} failed: ${out.stdout}${out.stderr}`);
-        s.qps.push(res.qps);
-        s.lost += res.lost;
-        s.sent += res.sent;
-        s.answered += res.completed;
-        s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
-        process.stderr.write(`round ${r + 1}/${rounds} ${s.name}: ${Math.round(res.qps)} q/s, lost ${res.lost}\n`);
+    for (const mode of transports as Transport[]) {
+      const measured = subjects.filter((s) => s.on.includes(mode));
+      for (let r = 0; r < rounds; r++) {
+        // Interleave, rotating the order each round.
+        const order = measured.map((_, i) => measured[(i + r) % measured.length] as Subject);
+        for (const s of order) {
+          const run = s.runs[mode];
+          const pid = s.child?.pid as number;
+          const cpu0 = treeCpuMicros(pid);
+          const out = await dnsperf(s, mode);
+          run.cpu += treeCpuMicros(pid) - cpu0;
+          const res = parseDnsperf(out.stdout);
+          if (!Number.isFinite(res.qps)) throw new Error(`dnsperf -m ${mode} against ${s.name} failed: ${out.stdout}${out.stderr}`);
+          run.qps.push(res.qps);
+          run.lost += res.lost;
+          run.sent += res.sent;
+          run.answered += res.completed;
+          s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
+          process.stderr.write(`${mode} round ${r + 1}/${rounds} ${s.name}: ${Math.round(res.qps)} q/s, lost ${res.lost}\n`);
+        }
       }
-    }
-    // Below saturation: a paced run, where nothing should be lost.
-    for (const s of subjects) {
-      s.paced = parseDnsperf((await dnsperf(s, ['-Q', String(pacedQps)])).stdout);
-      s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
+      // Below saturation: a paced run, where nothing should be lost.
+      for (const s of measured) {
+        s.runs[mode].paced = parseDnsperf((await dnsperf(s, mode, ['-Q', String(pacedQps)])).stdout);
+        s.rss = Math.max(s.rss, rssBytes(s.child?.pid as number));
+      }
     }
   } finally {
     for (const s of subjects) if (s.child) await stopChild(s.child);
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const nsd = median(subjects.find((s) => s.name === 'NSD')?.qps ?? []);
-  // Server CPU per answered query: per-core capacity, which still compares servers when the
-  // single dnsperf core, not the server, is what saturates.
-  const usPerQuery = (s: Subject) => s.cpu / Math.max(1, s.answered);
-  const nsdSubject = subjects.find((s) => s.name === 'NSD');
-  const nsdCapacity = nsdSubject ? 1e6 / usPerQuery(nsdSubject) : NaN;
-  const headers = ['server (1 core)', 'q/s (median)', 'vs NSD', 'rounds q/s', 'CPU us/query', 'q per CPU-s', 'vs NSD', 'lost (saturated)', `lost @${pacedQps} q/s`, 'RSS MB'];
-  const rows = subjects.map((s) => [
-    s.name, Math.round(median(s.qps)), ratio(median(s.qps), nsd), s.qps.map((q) => Math.round(q / 1000) + 'k').join(' '),
-    usPerQuery(s).toFixed(2), Math.round(1e6 / usPerQuery(s)), ratio(1e6 / usPerQuery(s), nsdCapacity),
-    `${s.lost} of ${s.sent}`, s.paced ? `${s.paced.lost} of ${s.paced.sent}` : 'n/a', (s.rss / 2 ** 20).toFixed(1),
-  ]);
-  const command = `taskset -c ${loadCpu} dnsperf -s 127.0.0.1 -p <port> -d id.server.bin -B -c ${clients} -q ${outstanding} -l ${seconds}`;
-  process.stdout.write(`\nCH TXT id.server, server pinned to CPU ${serverCpu}, ${command}; ${rounds} interleaved rounds\n`
-    + 'CPU us/query: server CPU (user+system, the whole process tree) per answered query over the saturated rounds; q per CPU-s = 1e6 / that\n\n'
-    + `${table(headers, rows)}\n`);
-  const file = writeResults('dns', {
-    date: new Date().toISOString(), rounds, seconds, clients, outstanding, pacedQps, command, serverCpu, loadCpu,
-    subjects: subjects.map((s) => ({ name: s.name, qps: s.qps, medianQps: median(s.qps), ratioToNsd: median(s.qps) / nsd, cpuMicrosPerQuery: usPerQuery(s), capacityRatioToNsd: 1e6 / usPerQuery(s) / nsdCapacity, lost: s.lost, sent: s.sent, answered: s.answered, paced: s.paced, rssBytes: s.rss })),
-  });
+  const command = (mode: Transport) => `taskset -c ${loadCpu} dnsperf -m ${mode} -s 127.0.0.1 -p <port> -d id.server.bin -B -c ${clients} -q ${outstanding} -l ${seconds}`;
+  process.stdout.write(`\nCH TXT id.server, server pinned to CPU ${serverCpu}; ${rounds} interleaved rounds per transport\n`
+    + 'CPU us/query: server CPU (user+system, the whole process tree) per answered query over the saturated rounds; q per CPU-s = 1e6 / that\n');
+  const results: Record<string, unknown> = {};
+  for (const mode of transports as Transport[]) {
+    const measured = subjects.filter((s) => s.on.includes(mode));
+    const nsdRun = measured.find((s) => s.name === 'NSD')?.runs[mode];
+    const nsd = median(nsdRun?.qps ?? []);
+    // Server CPU per answered query: per-core capacity, which still compares servers when the
+    // single dnsperf core, not the server, is what saturates.
+    const usPerQuery = (r: Run) => r.cpu / Math.max(1, r.answered);
+    const nsdCapacity = nsdRun ? 1e6 / usPerQuery(nsdRun) : NaN;
+    const headers = ['server (1 core)', 'q/s (median)', 'vs NSD', 'rounds q/s', 'CPU us/query', 'q per CPU-s', 'vs NSD', 'lost (saturated)', `lost @${pacedQps} q/s`, 'RSS MB'];
+    const rows = measured.map((s) => {
+      const r = s.runs[mode];
+      return [
+        s.name, Math.round(median(r.qps)), ratio(median(r.qps), nsd), r.qps.map((q) => Math.round(q / 1000) + 'k').join(' '),
+        usPerQuery(r).toFixed(2), Math.round(1e6 / usPerQuery(r)), ratio(1e6 / usPerQuery(r), nsdCapacity),
+        `${r.lost} of ${r.sent}`, r.paced ? `${r.paced.lost} of ${r.paced.sent}` : 'n/a', (s.rss / 2 ** 20).toFixed(1),
+      ];
+    });
+    process.stdout.write(`\n${mode.toUpperCase()}: ${command(mode)}\n\n${table(headers, rows)}\n`);
+    results[mode] = {
+      command: command(mode),
+      subjects: measured.map((s) => {
+        const r = s.runs[mode];
+        return { name: s.name, qps: r.qps, medianQps: median(r.qps), ratioToNsd: median(r.qps) / nsd, cpuMicrosPerQuery: usPerQuery(r), capacityRatioToNsd: 1e6 / usPerQuery(r) / nsdCapacity, lost: r.lost, sent: r.sent, answered: r.answered, paced: r.paced, rssBytes: s.rss };
+      }),
+    };
+  }
+  const file = writeResults('dns', { date: new Date().toISOString(), rounds, seconds, clients, outstanding, pacedQps, serverCpu, loadCpu, transports, ...results });
   process.stdout.write(`\nresults: ${file}\n`);
 }
 

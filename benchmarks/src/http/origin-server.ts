@@ -1,5 +1,5 @@
 /**
- * Our origin for the benchmark: @anycast-origin/http-origin with threads: 1 (the harness pins the
+ * Our origin for the benchmark: @anycast-origin/http-origin with workers: 1 (the harness pins the
  * process to one core). Run as `node dist/http/origin-server.js <port> <instanceId> <zone>`;
  * prints `listening <port> <backend>`. SIGTERM closes it.
  */
@@ -18,7 +18,7 @@ const identity: Identity = Object.freeze({
   region: availabilityZone.slice(0, -1),
   source: 'options',
 });
-const origin = createHttpOrigin({ identity, port: Number(portArg), threads: 1, drainSeconds: 0 });
+const origin = createHttpOrigin({ identity, port: Number(portArg), workers: 1, drainSeconds: 0 });
 const { port } = await origin.listen();
 process.stdout.write(`listening ${port} ${origin.backend}\n`);
 process.once('SIGTERM', () => void origin.close());

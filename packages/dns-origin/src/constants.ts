@@ -18,6 +18,7 @@ export const FLAG_RD = 0x0100;
 
 /** OPCODE values (RFC 1035, 1996, 2136). */
 export const OPCODE_QUERY = 0;
+export const OPCODE_NOTIFY = 4;
 
 /** RCODE values (RFC 1035, 2136, 6891 extended). */
 export const RCODE = Object.freeze({
@@ -31,9 +32,6 @@ export const RCODE = Object.freeze({
   /** RFC 6891: 16 = extended rcode 1 in OPT, header rcode 0. */
   BADVERS: 16,
 } as const);
-export const RCODE_NAMES: Readonly<Record<number, string>> = Object.freeze(
-  Object.fromEntries(Object.entries(RCODE).map(([k, v]) => [v, k])),
-);
 
 /** RR types (RFC 1035, 3596, 6891, 8945, 1995, 5936). */
 export const TYPE = Object.freeze({

@@ -1,3 +1,5 @@
+import { ANSWER_KINDS } from './responses.js';
+
 /** Counters: plain numbers bumped in the hot path, copied out only when asked for. */
 export interface Counters {
   /** Messages received (UDP datagrams and TCP frames). */
@@ -6,7 +8,7 @@ export interface Counters {
   tcpQueries: number;
   /** Answers sent (or handed to the socket). */
   responses: number;
-  /** Messages dropped without an answer: under 12 octets, or QR=1. */
+  /** Messages dropped without an answer: under 12 octets, QR=1, or no one question to read (QDCOUNT > 1, a question that does not parse). */
   dropped: number;
   /** Answers sent with TC set (too large for UDP, or an RRL slip). */
   truncated: number;
@@ -18,6 +20,8 @@ export interface Counters {
   rrlSlipped: number;
   /** Answers by rcode (16 = BADVERS). */
   rcodes: Record<number, number>;
+  /** Answers by kind, indexed as ANSWER_KINDS (identity, version, zone, whoami, refused, error). */
+  answers: number[];
 }
 
 export interface TcpCounters {
@@ -25,8 +29,10 @@ export interface TcpCounters {
   tcpConnections: number;
   /** Connections accepted since start. */
   tcpConnectionsTotal: number;
-  /** Connections closed by the server: idle/total timeout, query cap, bad framing. */
+  /** Connections closed by the server: idle/total timeout, query cap. */
   tcpTimeouts: number;
+  /** Connections refused at accept: maxConnections were open. */
+  tcpRefused: number;
 }
 
 /** What stats() returns: sums over every worker. */
@@ -40,23 +46,23 @@ export interface DnsOriginStats extends Counters, TcpCounters {
 export function createCounters(): Counters {
   return {
     queries: 0, udpQueries: 0, tcpQueries: 0, responses: 0, dropped: 0, truncated: 0, nsid: 0,
-    rrlLimited: 0, rrlDropped: 0, rrlSlipped: 0, rcodes: {},
+    rrlLimited: 0, rrlDropped: 0, rrlSlipped: 0, rcodes: {}, answers: ANSWER_KINDS.map(() => 0),
   };
 }
 
 export function createTcpCounters(): TcpCounters {
-  return { tcpConnections: 0, tcpConnectionsTotal: 0, tcpTimeouts: 0 };
+  return { tcpConnections: 0, tcpConnectionsTotal: 0, tcpTimeouts: 0, tcpRefused: 0 };
 }
 
 const NUMERIC: readonly (keyof Counters & keyof DnsOriginStats | keyof TcpCounters)[] = [
   'queries', 'udpQueries', 'tcpQueries', 'responses', 'dropped', 'truncated', 'nsid',
-  'rrlLimited', 'rrlDropped', 'rrlSlipped', 'tcpConnections', 'tcpConnectionsTotal', 'tcpTimeouts',
+  'rrlLimited', 'rrlDropped', 'rrlSlipped', 'tcpConnections', 'tcpConnectionsTotal', 'tcpTimeouts', 'tcpRefused',
 ];
 
 export type StatsSnapshot = Omit<DnsOriginStats, 'workers' | 'state'>;
 
 export function snapshot(c: Counters, t: TcpCounters): StatsSnapshot {
-  return { ...c, ...t, rcodes: { ...c.rcodes } };
+  return { ...c, ...t, rcodes: { ...c.rcodes }, answers: [...c.answers] };
 }
 
 /** Sum snapshots from several workers. */
@@ -65,6 +71,7 @@ export function sumStats(parts: readonly StatsSnapshot[], state: string): DnsOri
   for (const p of parts) {
     for (const k of NUMERIC) (out[k] as number) += p[k] as number;
     for (const [rc, n] of Object.entries(p.rcodes)) out.rcodes[Number(rc)] = (out.rcodes[Number(rc)] ?? 0) + n;
+    p.answers.forEach((n, i) => { out.answers[i] = (out.answers[i] ?? 0) + n; });
   }
   return out;
 }

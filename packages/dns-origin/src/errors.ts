@@ -1,3 +1,5 @@
+import { formatHostPort } from '@anycast-origin/net';
+
 /**
  * Errors of @anycast-origin/dns-origin. One base class; a subclass per failure, each with a stable
  * `code` (every code is documented in the package README; a test checks that it is).
@@ -70,7 +72,3 @@ export const ERROR_CODES = Object.freeze([
   'DNS_ORIGIN_ERR_WORKER',
 ] as const);
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

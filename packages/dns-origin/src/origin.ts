@@ -5,6 +5,7 @@ import type { DnsOriginOptions, ResolvedOptions } from './options.js';
 import { Server } from './server.js';
 import type { Bound } from './server.js';
 import { sumStats } from './counters.js';
+import { renderMetrics } from './metrics.js';
 import type { DnsOriginStats } from './counters.js';
 
 export interface DnsOrigin {
@@ -22,6 +23,8 @@ export interface DnsOrigin {
   close(): Promise<void>;
   /** Counters summed over every worker (a Promise: workers are asked over IPC). */
   stats(): Promise<DnsOriginStats>;
+  /** The counters as Prometheus text (`anycast_dns_origin_*`), for a /metrics endpoint. */
+  metrics(): Promise<string>;
   /** The validated options with defaults filled in. */
   readonly options: Readonly<ResolvedOptions>;
 }
@@ -39,6 +42,7 @@ export function createDnsOrigin(options: DnsOriginOptions): DnsOrigin {
   let wakeDrain: (() => void) | undefined;
   let draining: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  let udpBackend: string | undefined;
 
   const closeSockets = async () => {
     if (listening) await listening.catch(() => undefined);
@@ -59,7 +63,7 @@ export function createDnsOrigin(options: DnsOriginOptions): DnsOrigin {
         pool = new WorkerPool(opts);
         return pool.listen();
       })();
-      listening.catch(() => { state = 'closed'; });
+      listening.then((b) => { udpBackend = b.udpBackend; }, () => { state = 'closed'; });
       return listening;
     },
     drain() {
@@ -94,6 +98,9 @@ export function createDnsOrigin(options: DnsOriginOptions): DnsOrigin {
       const s = sumStats(parts, state);
       s.workers = opts.workers === 1 ? 1 : 0;
       return s;
+    },
+    async metrics() {
+      return renderMetrics(await origin.stats(), { identity: opts.identity, version: opts.version, udpBackend });
     },
   };
   return origin;

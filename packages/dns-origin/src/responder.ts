@@ -1,25 +1,30 @@
 /**
  * The DNS engine: one query in, one answer (or nothing) out. Decodes only what the answer
  * needs (header, the one question, the OPT record); answers are the precomputed templates
- * of ./templates.ts behind a patched header and the echoed question.
+ * of ./responses.ts behind a patched header and the echoed question. Over UDP each answer
+ * passes response rate limiting (./rrl.ts) under its class: positive answer, negative
+ * (NXDOMAIN, NODATA), error, or truncated. Over TCP answers are written straight into the
+ * caller's buffer (respondInto), so a batch of answers costs one allocation.
  *
  * Behaviour follows NSD 4.6 and Knot 3.2 (see README "Behaviour"): what both do we do; where
  * they differ we pick one and say which.
  */
 import {
   CLASS, EDNS_CLIENT_SUBNET, EDNS_DO, EDNS_NSID, EDNS_UDP_SIZE, FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC,
-  HEADER_SIZE, MAX_LABEL, MAX_NAME, OPCODE_QUERY, RCODE, TYPE, UDP_MIN_SIZE,
+  HEADER_SIZE, MAX_LABEL, MAX_NAME, OPCODE_NOTIFY, OPCODE_QUERY, RCODE, TYPE, UDP_MIN_SIZE,
 } from './constants.js';
+import { ipFromBytes } from '@anycast-origin/net';
 import type { ResolvedOptions } from './options.js';
+import { RRL_CLASS, RRL_DROP, RRL_PASS } from './rrl.js';
 import type { RateLimiter } from './rrl.js';
 import type { Answer, Node, ZoneTemplates } from './responses.js';
-import { chaosNodes, whoamiBody, zoneTemplates } from './responses.js';
+import { chaosNodes, KIND, whoamiBody, zoneTemplates } from './responses.js';
 import { createCounters } from './counters.js';
 import type { Counters } from './counters.js';
 
 const TCP_MAX = 65_535;
-const EMPTY: Answer = Object.freeze({ rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });
-const REFUSED: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.REFUSED });
+const EMPTY: Answer = Object.freeze({ kind: KIND.error, rcode: RCODE.NOERROR, aa: false, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0 });
+const REFUSED: Answer = Object.freeze({ ...EMPTY, kind: KIND.refused, rcode: RCODE.REFUSED });
 const NOTIMP: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTIMP });
 const NOTAUTH: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.NOTAUTH });
 const FORMERR: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.FORMERR });
@@ -28,20 +33,20 @@ const BADVERS: Answer = Object.freeze({ ...EMPTY, rcode: RCODE.BADVERS });
 /** Outcome of parsing the question, the additional section and the OPT record. */
 const enum Parse {
   OK,
-  /** No answer at all (short packet, QR set). */
+  /**
+   * No answer at all: under 12 octets, QR set, or no one question to read (QDCOUNT > 1, or
+   * a question that does not parse). Knot drops all of these; NSD answers the last two with
+   * FORMERR or NOTIMP, at most 100 a second (ERROR_RATELIMIT) for the whole server.
+   */
   DROP,
-  /** FORMERR without a question (no single question could be read). */
+  /** FORMERR without a question (QDCOUNT 0). */
   FORMERR_BARE,
   /** FORMERR echoing the question. */
   FORMERR,
-  /** QDCOUNT > 1: FORMERR, header only, every flag but QR cleared (as NSD; Knot drops). */
-  FORMERR_MULTI,
-  /** Opcode other than QUERY: NOTIMP, header only, opcode echoed (as NSD). */
+  /** Opcode other than QUERY and NOTIFY: NOTIMP, header only, opcode echoed (as NSD). */
   NOTIMP,
-}
-
-export interface Transport {
-  readonly tcp: boolean;
+  /** NOTIFY: NOTAUTH with the question, opcode echoed (as Knot: no notify ACL allows it). */
+  NOTIFY,
 }
 
 export class Responder {
@@ -66,6 +71,17 @@ export class Responder {
   private nsid = false;
   private ecs: string | undefined = undefined;
   private tsig = false;
+  // The answer being sent: set by prepare() and measure(), written by write().
+  private withQuestion = true;
+  private opcode = 0;
+  private answer: Answer = EMPTY;
+  private body: Buffer = EMPTY.body;
+  private an = 0;
+  private opt = false;
+  private nsidOut: Buffer | undefined = undefined;
+  private optLen = 0;
+  private size = 0;
+  private tc = false;
 
   constructor(opts: ResolvedOptions, rrl?: RateLimiter) {
     this.chaos = chaosNodes(opts);
@@ -85,41 +101,67 @@ export class Responder {
    * UDP size cap and skips RRL. Returns null when nothing must be sent.
    */
   respond(msg: Buffer, address: string, v6: boolean, tcp: boolean): Buffer | null {
+    if (!this.prepare(msg, address, v6, tcp)) return null;
+    const out = Buffer.allocUnsafe(this.size);
+    this.write(msg, out, 0);
+    return out;
+  }
+
+  /**
+   * Answer one message received over TCP straight into `out` at `offset` (which must have
+   * room for 65535 octets). Returns the answer's length, or -1 when nothing must be sent.
+   */
+  respondInto(msg: Buffer, address: string, v6: boolean, out: Buffer, offset: number): number {
+    if (!this.prepare(msg, address, v6, true)) return -1;
+    this.write(msg, out, offset);
+    return this.size;
+  }
+
+  /** Parse, look up, size the answer and apply RRL; false when nothing must be sent. */
+  private prepare(msg: Buffer, address: string, v6: boolean, tcp: boolean): boolean {
     const c = this.counters;
     c.queries++;
     if (tcp) c.tcpQueries++;
     else c.udpQueries++;
     const p = this.parse(msg);
     let a: Answer;
-    let withQuestion = true;
-    let opcode = 0;
-    let noRd = false;
+    this.withQuestion = true;
+    this.opcode = 0;
     switch (p) {
       case Parse.DROP:
         c.dropped++;
-        return null;
+        return false;
       case Parse.FORMERR_BARE:
-        a = FORMERR; withQuestion = false; break;
+        a = FORMERR; this.withQuestion = false; break;
       case Parse.FORMERR:
         a = FORMERR; break;
-      case Parse.FORMERR_MULTI:
-        a = FORMERR; withQuestion = false; noRd = true; break;
       case Parse.NOTIMP:
-        a = NOTIMP; withQuestion = false; opcode = ((msg[2] as number) >> 3) & 0x0f; break;
+        a = NOTIMP; this.withQuestion = false; this.opcode = ((msg[2] as number) >> 3) & 0x0f; break;
+      case Parse.NOTIFY:
+        a = NOTAUTH; this.opcode = OPCODE_NOTIFY; break;
       default:
-        a = this.lookup(tcp, address);
+        a = this.lookup(tcp);
     }
-    let slip = false;
+    this.measure(a, tcp, false, address);
     if (!tcp && this.rrl !== undefined) {
-      const verdict = this.rrl.check(address, v6);
-      if (verdict !== 0) {
+      const rcode = a.rcode;
+      const cls = this.tc ? RRL_CLASS.TRUNCATED
+        : rcode === RCODE.NOERROR ? (this.an > 0 ? RRL_CLASS.ANSWER : RRL_CLASS.NEGATIVE)
+          : rcode === RCODE.NXDOMAIN ? RRL_CLASS.NEGATIVE : RRL_CLASS.ERROR;
+      const verdict = this.rrl.check(address, v6, cls, this.lname, this.nameLen);
+      if (verdict !== RRL_PASS) {
         c.rrlLimited++;
-        if (verdict === 1) { c.rrlDropped++; return null; }
+        if (verdict === RRL_DROP) { c.rrlDropped++; return false; }
         c.rrlSlipped++;
-        slip = true;
+        this.measure(a, tcp, true, address);
       }
     }
-    return this.build(msg, a, withQuestion, opcode, tcp, slip, address, noRd);
+    if (this.tc) c.truncated++;
+    if (this.nsidOut !== undefined && this.optLen > 11) c.nsid++;
+    c.responses++;
+    c.rcodes[a.rcode] = (c.rcodes[a.rcode] ?? 0) + 1;
+    c.answers[a.kind]! += 1;
+    return true;
   }
 
   /** Parse header, question and additional section into the scratch fields. */
@@ -132,10 +174,13 @@ export class Responder {
     const qd = (msg[4] as number) << 8 | (msg[5] as number);
     const opcode = (b2 >> 3) & 0x0f;
     // The question, when there is exactly one that parses.
-    const qOk = qd >= 1 && this.parseQuestion(msg);
+    this.nameLen = 0;
+    // No single question to read: dropped, as Knot does (it answers only what it can parse
+    // up to the end of the question). QDCOUNT 0 gets FORMERR from both.
+    if (qd > 1 || (qd === 1 && !this.parseQuestion(msg))) return Parse.DROP;
+    if (opcode === OPCODE_NOTIFY && qd === 1) return Parse.NOTIFY;
     if (opcode !== OPCODE_QUERY) return Parse.NOTIMP;
-    if (qd > 1 && qOk) return Parse.FORMERR_MULTI;
-    if (!qOk) return Parse.FORMERR_BARE;
+    if (qd === 0) return Parse.FORMERR_BARE;
     const an = (msg[6] as number) << 8 | (msg[7] as number);
     const ns = (msg[8] as number) << 8 | (msg[9] as number);
     if (an !== 0 || ns !== 0) return Parse.FORMERR;
@@ -234,7 +279,7 @@ export class Responder {
   }
 
   /** Find the answer for a parsed query. */
-  private lookup(tcp: boolean, _address: string): Answer {
+  private lookup(tcp: boolean): Answer {
     if (this.edns && this.ednsVersion !== 0) return BADVERS;
     if (this.tsig) return NOTAUTH; // no keys configured: RFC 8945 5.2 BADKEY is NOTAUTH
     const qtype = this.qtype;
@@ -263,53 +308,64 @@ export class Responder {
     return this.lname.subarray(start, this.nameLen).equals(z.apex);
   }
 
-  /** Assemble header + question + records + OPT, truncating to what the transport allows. */
-  private build(msg: Buffer, a: Answer, withQuestion: boolean, opcode: number, tcp: boolean, slip: boolean, address: string, noRd: boolean): Buffer {
-    const c = this.counters;
+  /**
+   * Size the answer to `a` for the transport: sets the fields write() uses. Too large for the
+   * client's UDP size (or `slip`): TC, only the question and the OPT (NSID dropped if even
+   * that does not fit).
+   */
+  private measure(a: Answer, tcp: boolean, slip: boolean, address: string): void {
+    const withQuestion = this.withQuestion;
     const qLen = withQuestion ? this.qEnd - HEADER_SIZE : 0;
-    let body = a.body;
-    let an = a.an;
-    const ns = a.ns;
-    const ar = a.ar;
+    this.answer = a;
+    this.body = a.body;
+    this.an = a.an;
     if (a === WHOAMI) {
       const w = whoamiBody(address, this.ecs);
-      body = w.body;
-      an = w.an;
+      this.body = w.body;
+      this.an = w.an;
     }
     // OPT only when the query carried a valid one (never on bare FORMERR/NOTIMP).
     const opt = this.edns && withQuestion && a !== FORMERR && a !== NOTIMP && a !== NOTAUTH;
     const nsid = opt && this.nsid && this.nsidOption !== undefined && a !== BADVERS ? this.nsidOption : undefined;
     let optLen = opt ? 11 + (nsid ? nsid.length : 0) : 0;
     const limit = tcp ? TCP_MAX : this.edns ? Math.max(UDP_MIN_SIZE, Math.min(this.udpSize, EDNS_UDP_SIZE)) : UDP_MIN_SIZE;
-    let size = HEADER_SIZE + qLen + body.length + optLen;
-    let tc = slip;
-    if (size > limit) tc = true;
+    let size = HEADER_SIZE + qLen + this.body.length + optLen;
+    const tc = slip || size > limit;
     if (tc) {
-      size -= body.length;
+      size -= this.body.length;
       if (size > limit && nsid) { size -= nsid.length; optLen = 11; }
     }
-    const out = Buffer.allocUnsafe(size);
+    this.opt = opt;
+    this.nsidOut = nsid;
+    this.optLen = optLen;
+    this.size = size;
+    this.tc = tc;
+  }
+
+  /** Write the measured answer into `out` at `offset`: header, question, records, OPT. */
+  private write(msg: Buffer, out: Buffer, offset: number): void {
+    const a = this.answer;
+    const tc = this.tc;
     // Header: ID echoed; QR, opcode, AA, TC, RD copied; RA/AD/CD clear; rcode (low 4 bits).
-    out[0] = msg[0] as number;
-    out[1] = msg[1] as number;
+    out[offset] = msg[0] as number;
+    out[offset + 1] = msg[1] as number;
     const rcode = a.rcode;
-    let flags = FLAG_QR | (opcode << 11) | (noRd ? 0 : ((msg[2] as number) << 8) & FLAG_RD) | (rcode & 0x0f);
+    let flags = FLAG_QR | (this.opcode << 11) | (((msg[2] as number) << 8) & FLAG_RD) | (rcode & 0x0f);
     if (a.aa) flags |= FLAG_AA;
     if (tc) flags |= FLAG_TC;
-    out.writeUInt16BE(flags, 2);
-    out[4] = 0; out[5] = withQuestion ? 1 : 0;
-    let off = HEADER_SIZE;
-    if (withQuestion) off += msg.copy(out, off, HEADER_SIZE, this.qEnd);
+    out.writeUInt16BE(flags, offset + 2);
+    out[offset + 4] = 0; out[offset + 5] = this.withQuestion ? 1 : 0;
+    let off = offset + HEADER_SIZE;
+    if (this.withQuestion) off += msg.copy(out, off, HEADER_SIZE, this.qEnd);
     if (tc) {
-      out.writeUInt32BE(0, 6);
-      c.truncated++;
+      out.writeUInt32BE(0, offset + 6);
     } else {
-      out.writeUInt16BE(an, 6);
-      out.writeUInt16BE(ns, 8);
-      off += body.copy(out, off);
+      out.writeUInt16BE(this.an, offset + 6);
+      out.writeUInt16BE(a.ns, offset + 8);
+      off += this.body.copy(out, off);
     }
-    const arCount = (tc ? 0 : ar) + (opt ? 1 : 0);
-    out.writeUInt16BE(arCount, 10);
+    const opt = this.opt;
+    out.writeUInt16BE((tc ? 0 : a.ar) + (opt ? 1 : 0), offset + 10);
     if (opt) {
       out[off++] = 0; // root owner
       out.writeUInt16BE(TYPE.OPT, off); off += 2;
@@ -317,18 +373,15 @@ export class Responder {
       out[off++] = rcode >> 4; // extended rcode (BADVERS = 1)
       out[off++] = 0; // version 0
       out.writeUInt16BE(this.doBit ? EDNS_DO : 0, off); off += 2;
-      const rdlen = optLen - 11;
+      const rdlen = this.optLen - 11;
       out.writeUInt16BE(rdlen, off); off += 2;
-      if (rdlen > 0 && nsid) { nsid.copy(out, off); off += nsid.length; c.nsid++; }
+      if (rdlen > 0 && this.nsidOut) this.nsidOut.copy(out, off);
     }
-    c.responses++;
-    c.rcodes[rcode] = (c.rcodes[rcode] ?? 0) + 1;
-    return out;
   }
 }
 
 /** Marker answer: built per query (whoami.<zone>). */
-const WHOAMI: Answer = Object.freeze({ ...EMPTY, aa: true });
+const WHOAMI: Answer = Object.freeze({ ...EMPTY, kind: KIND.whoami, aa: true });
 
 /** RFC 7871 6: family, source prefix, scope prefix, address (ceil(source/8) octets). */
 function parseEcs(msg: Buffer, off: number, len: number): string | undefined {
@@ -343,12 +396,9 @@ function parseEcs(msg: Buffer, off: number, len: number): string | undefined {
     return `${a.join('.')}/${source}`;
   }
   if (family === 2 && source <= 128) {
-    const a = Buffer.alloc(16);
-    msg.copy(a, 0, off + 4, off + 4 + bytes);
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(a.readUInt16BE(i).toString(16));
-    // The WHATWG URL parser prints IPv6 in its canonical RFC 5952 form.
-    return `${new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1)}/${source}`;
+    const a = new Array<number>(16).fill(0);
+    for (let i = 0; i < bytes; i++) a[i] = msg[off + 4 + i] as number;
+    return `${ipFromBytes(a)}/${source}`;
   }
   return undefined;
 }

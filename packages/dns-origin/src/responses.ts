@@ -5,12 +5,20 @@
  * as NSD and Knot answer; every other name is written out in full (no compression needed).
  */
 import dnsPacket from 'dns-packet';
+import { unmapIpv4 } from '@anycast-origin/net';
 import type { Answer as PacketAnswer } from 'dns-packet';
-import { CLASS, RCODE, TYPE } from './constants.js';
+import { RCODE, TYPE } from './constants.js';
 import type { ResolvedOptions, ResolvedZone } from './options.js';
+
+/** What an answer is, for the `answers_total{kind}` metric (an index into Counters.answers). */
+export const ANSWER_KINDS = Object.freeze(['identity', 'version', 'zone', 'whoami', 'refused', 'error'] as const);
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+export const KIND = Object.freeze({ identity: 0, version: 1, zone: 2, whoami: 3, refused: 4, error: 5 } as const);
 
 /** A ready answer: the record bytes of answer, authority and additional sections. */
 export interface Answer {
+  /** Index in ANSWER_KINDS. */
+  readonly kind: number;
   readonly rcode: number;
   readonly aa: boolean;
   readonly body: Buffer;
@@ -38,18 +46,18 @@ export function encodeRecords(records: PacketAnswer[]): Buffer {
   return packet.subarray(12);
 }
 
-/** One record whose owner is the question name: a pointer to offset 12. */
 /** A record without its owner (dns-packet's Answer union, minus `name`). */
 export type RecordNoName = { type: string; class?: string; ttl?: number; data: unknown };
 
+/** One record whose owner is the question name: a pointer to offset 12. */
 export function recordAtQname(rr: RecordNoName): Buffer {
   const bytes = encodeRecords([{ ...rr, name: '.' } as PacketAnswer]);
   // dns-packet wrote the root name (one 0x00 octet): swap it for the pointer.
   return Buffer.concat([POINTER_TO_QNAME, bytes.subarray(1)]);
 }
 
-function answer(body: Buffer, an: number, ns = 0, ar = 0, aa = false, rcode: number = RCODE.NOERROR): Answer {
-  return Object.freeze({ rcode, aa, body, an, ns, ar });
+function answer(kind: number, body: Buffer, an: number, ns = 0, ar = 0, aa = false, rcode: number = RCODE.NOERROR): Answer {
+  return Object.freeze({ kind, rcode, aa, body, an, ns, ar });
 }
 
 /** The wire form of a presentation name, lower-cased, as a latin1 string: our lookup key. */
@@ -65,8 +73,8 @@ export function nameKey(name: string): string {
   return Buffer.concat(parts).toString('latin1');
 }
 
-function txtAnswer(klass: 'CH' | 'IN', value: Buffer, aa: boolean): Answer {
-  return answer(recordAtQname({ type: 'TXT', class: klass, ttl: 0, data: [value] }), 1, 0, 0, aa);
+function txtAnswer(kind: number, klass: 'CH' | 'IN', value: Buffer, aa: boolean): Answer {
+  return answer(kind, recordAtQname({ type: 'TXT', class: klass, ttl: 0, data: [value] }), 1, 0, 0, aa);
 }
 
 function staticNode(rrsets: Map<number, Answer>, any: Answer | undefined): Node {
@@ -81,8 +89,10 @@ export function chaosNodes(opts: ResolvedOptions): Map<string, Node> {
   const nodes = new Map<string, Node>();
   const id = Buffer.from(opts.identity.id, 'utf8');
   const version = Buffer.from(opts.version, 'utf8');
-  const idNode = opts.hideIdentity ? HIDDEN : txtNode('CH', id, false);
-  const versionNode = opts.hideVersion ? HIDDEN : txtNode('CH', version, false);
+  const idNode = opts.hideIdentity ? HIDDEN : txtNode(KIND.identity, 'CH', id, false);
+  // A version string that names the host is part of the identity: hidden with it.
+  const revealsIdentity = opts.hideIdentity && opts.version.includes(opts.identity.id);
+  const versionNode = opts.hideVersion || revealsIdentity ? HIDDEN : txtNode(KIND.version, 'CH', version, false);
   nodes.set(nameKey('id.server'), idNode);
   nodes.set(nameKey('hostname.bind'), idNode);
   nodes.set(nameKey('version.server'), versionNode);
@@ -90,8 +100,8 @@ export function chaosNodes(opts: ResolvedOptions): Map<string, Node> {
   return nodes;
 }
 
-function txtNode(klass: 'CH' | 'IN', value: Buffer, aa: boolean): Node {
-  const a = txtAnswer(klass, value, aa);
+function txtNode(kind: number, klass: 'CH' | 'IN', value: Buffer, aa: boolean): Node {
+  const a = txtAnswer(kind, klass, value, aa);
   return staticNode(new Map([[TYPE.TXT, a]]), a);
 }
 
@@ -124,41 +134,38 @@ export function zoneTemplates(zone: ResolvedZone, opts: ResolvedOptions): ZoneTe
     for (const a of zone.aaaa) glue.push({ name, type: 'AAAA', class: 'IN', ttl, data: a });
   }
   const rrsets = new Map<number, Answer>();
-  const soaAnswer = answer(soaAtQname, 1, 0, 0, true);
+  const soaAnswer = answer(KIND.zone, soaAtQname, 1, 0, 0, true);
   rrsets.set(TYPE.SOA, soaAnswer);
   const nsBody = Buffer.concat([
     ...zone.ns.map((n) => recordAtQname({ type: 'NS', class: 'IN', ttl, data: n })),
     glue.length ? encodeRecords(glue) : Buffer.alloc(0),
   ]);
-  rrsets.set(TYPE.NS, answer(nsBody, zone.ns.length, 0, glue.length, true));
+  rrsets.set(TYPE.NS, answer(KIND.zone, nsBody, zone.ns.length, 0, glue.length, true));
   if (zone.a.length) {
-    rrsets.set(TYPE.A, answer(Buffer.concat(zone.a.map((a) => recordAtQname({ type: 'A', class: 'IN', ttl, data: a }))), zone.a.length, 0, 0, true));
+    rrsets.set(TYPE.A, answer(KIND.zone, Buffer.concat(zone.a.map((a) => recordAtQname({ type: 'A', class: 'IN', ttl, data: a }))), zone.a.length, 0, 0, true));
   }
   if (zone.aaaa.length) {
-    rrsets.set(TYPE.AAAA, answer(Buffer.concat(zone.aaaa.map((a) => recordAtQname({ type: 'AAAA', class: 'IN', ttl, data: a }))), zone.aaaa.length, 0, 0, true));
+    rrsets.set(TYPE.AAAA, answer(KIND.zone, Buffer.concat(zone.aaaa.map((a) => recordAtQname({ type: 'AAAA', class: 'IN', ttl, data: a }))), zone.aaaa.length, 0, 0, true));
   }
   const nodes = new Map<string, Node>();
   const apexKey = nameKey(name);
   nodes.set(apexKey, staticNode(rrsets, soaAnswer));
-  nodes.set(nameKey(`id.${name}`), opts.hideIdentity ? HIDDEN : txtNode('IN', Buffer.from(opts.identity.id, 'utf8'), true));
-  nodes.set(nameKey(`whoami.${name}`), WHOAMI);
+  nodes.set(nameKey(`id.${name}`), opts.hideIdentity ? HIDDEN : txtNode(KIND.identity, 'IN', Buffer.from(opts.identity.id, 'utf8'), true));
+  nodes.set(nameKey(`whoami.${name}`), opts.hideIdentity ? HIDDEN : WHOAMI);
   return Object.freeze({
     apex: Buffer.from(apexKey, 'latin1'),
     apexLabels: name.split('.').length,
     nodes,
-    nxdomain: answer(soaAuthority, 0, 1, 0, true, RCODE.NXDOMAIN),
-    nodata: answer(soaAuthority, 0, 1, 0, true, RCODE.NOERROR),
-    refusedHidden: answer(Buffer.alloc(0), 0, 0, 0, false, RCODE.REFUSED),
+    nxdomain: answer(KIND.zone, soaAuthority, 0, 1, 0, true, RCODE.NXDOMAIN),
+    nodata: answer(KIND.zone, soaAuthority, 0, 1, 0, true, RCODE.NOERROR),
+    refusedHidden: answer(KIND.refused, Buffer.alloc(0), 0, 0, 0, false, RCODE.REFUSED),
   });
 }
 
 /** The answer to whoami.<zone> TXT: the querier's address, and the client subnet if sent. */
 export function whoamiBody(address: string, ecs: string | undefined): { body: Buffer; an: number } {
   // A dual-stack socket reports IPv4 queriers as ::ffff:a.b.c.d: answer the IPv4 address.
-  const shown = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-  const records = [recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [shown] })];
+  const records = [recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [unmapIpv4(address)] })];
   if (ecs !== undefined) records.push(recordAtQname({ type: 'TXT', class: 'IN', ttl: 0, data: [`edns0-client-subnet ${ecs}`] }));
   return { body: Buffer.concat(records), an: records.length };
 }
-
-export { CLASS };

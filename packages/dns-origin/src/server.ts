@@ -9,7 +9,7 @@ import type { Server as TcpServer, Socket } from 'node:net';
 import { channel } from 'node:diagnostics_channel';
 import { AddressInUseError, ListenError } from './errors.js';
 import type { DnsOriginError } from './errors.js';
-import { DEFAULTS } from './options.js';
+import { LIMITS } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Responder } from './responder.js';
 import { RateLimiter } from './rrl.js';
@@ -27,10 +27,17 @@ export const CHANNELS = Object.freeze({
   socketError: 'anycast-origin:dns-origin:socket-error',
   /** { reason, remoteAddress } a TCP connection closed by the server */
   tcpClosed: 'anycast-origin:dns-origin:tcp-closed',
+  /** { pid, code, signal, restarting } workers > 1: a worker exited without being told to */
+  workerExit: 'anycast-origin:dns-origin:worker-exit',
 });
 const chSocketError = channel(CHANNELS.socketError);
 const chTcpClosed = channel(CHANNELS.tcpClosed);
 const chListening = channel(CHANNELS.listening);
+
+/** Largest DNS message over TCP (a 16-bit length). */
+const TCP_MAX = 65_535;
+/** The TCP answer buffer: room for many small answers and always for one of TCP_MAX. */
+const TCP_OUT_BYTES = 256 * 1024;
 
 export interface Bound {
   address: string;
@@ -46,6 +53,8 @@ export class Server {
   private udp: UdpEndpoint | undefined;
   private tcp: TcpServer | undefined;
   private readonly conns = new Set<Socket>();
+  /** TCP answers of one chunk are assembled here (Node runs one chunk at a time). */
+  private readonly tcpOut = Buffer.allocUnsafe(TCP_OUT_BYTES);
 
   constructor(private readonly opts: ResolvedOptions) {
     this.responder = new Responder(opts, opts.rrl === false ? undefined : new RateLimiter(opts.rrl));
@@ -82,7 +91,7 @@ export class Server {
       return await createUdpEndpoint({
         host,
         port,
-        recvBufferBytes: DEFAULTS.udpReceiveBufferBytes,
+        recvBufferBytes: LIMITS.udpReceiveBufferBytes,
         shared: cluster.isWorker,
         backend: this.opts.udpBackend,
         onMessage: (msg, address, _fromPort, v6) => responder.respond(msg, address, v6, false),
@@ -98,6 +107,7 @@ export class Server {
     const host = this.opts.host;
     const server = createServer({ noDelay: true }, (s) => this.onConnection(s));
     server.maxConnections = this.opts.tcp.maxConnections;
+    server.on('drop', () => { this.tcpCounters.tcpRefused++; });
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(host, port, err)));
       server.listen({ host, port, exclusive: false }, () => {
@@ -108,24 +118,43 @@ export class Server {
     });
   }
 
+  /**
+   * One TCP connection: length-prefixed queries (RFC 1035 4.2.2, RFC 7766). The answers to
+   * the queries of one chunk are written into `tcpOut` and go to the socket as one write (one
+   * allocation and one system call per chunk, not per answer). With a query cap
+   * (`tcp.maxQueriesPerConnection`), the chunk that reaches it is answered in full, then the
+   * server stops reading queries, flushes and closes (RFC 7766 6.2.4: what was read is
+   * answered); what arrives later is read and discarded, so the close is a FIN, not a reset
+   * that could destroy answers still on their way.
+   */
   private onConnection(s: Socket): void {
-    const { idleTimeoutMs, totalTimeoutMs, maxQueriesPerConnection } = this.opts.tcp;
+    const { idleTimeoutMs, totalTimeoutMs, maxQueriesPerConnection: cap } = this.opts.tcp;
     const t = this.tcpCounters;
     const responder = this.responder;
+    const out = this.tcpOut;
     t.tcpConnections++;
     t.tcpConnectionsTotal++;
     this.conns.add(s);
     const remote = s.remoteAddress ?? '';
     const v6 = s.remoteFamily === 'IPv6';
     let pending: Buffer | undefined;
-    let answered = 0;
-    let closing = false;
-    const close = (reason: string) => {
-      if (closing) return;
-      closing = true;
+    let queries = 0;
+    /** 0 reading queries, 1 capped (ended, discarding input), 2 destroyed */
+    let state = 0;
+    const closed = (reason: string) => {
       t.tcpTimeouts++;
       if (chTcpClosed.hasSubscribers) chTcpClosed.publish({ reason, remoteAddress: remote });
+    };
+    const close = (reason: string) => {
+      if (state === 2) return;
+      if (state === 0) closed(reason);
+      state = 2;
       s.destroy();
+    };
+    const send = (len: number): boolean => {
+      const b = Buffer.allocUnsafe(len);
+      out.copy(b, 0, 0, len);
+      return s.write(b);
     };
     const total = setTimeout(() => close('total-timeout'), totalTimeoutMs);
     total.unref();
@@ -138,29 +167,35 @@ export class Server {
     });
     s.on('drain', () => s.resume());
     s.on('data', (chunk: Buffer) => {
-      if (closing) return;
-      let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+      if (state !== 0) return;
+      const buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
       pending = undefined;
-      while (buf.length >= 2) {
-        const len = (buf[0] as number) << 8 | (buf[1] as number);
-        if (buf.length < 2 + len) break;
-        const msg = buf.subarray(2, 2 + len);
-        buf = buf.subarray(2 + len);
-        const out = responder.respond(msg, remote, v6, true);
-        if (out !== null) {
-          const framed = Buffer.allocUnsafe(2 + out.length);
-          framed.writeUInt16BE(out.length, 0);
-          out.copy(framed, 2);
-          if (!s.write(framed)) s.pause(); // a client that does not read stops being read
+      let pos = 0;
+      let w = 0;
+      let flowing = true;
+      while (buf.length - pos >= 2) {
+        const end = pos + 2 + ((buf[pos] as number) << 8 | (buf[pos + 1] as number));
+        if (end > buf.length) break;
+        if (out.length - w < 2 + TCP_MAX) { flowing = send(w) && flowing; w = 0; }
+        const n = responder.respondInto(buf.subarray(pos + 2, end), remote, v6, out, w + 2);
+        if (n >= 0) {
+          out[w] = n >> 8;
+          out[w + 1] = n & 0xff;
+          w += 2 + n;
         }
-        if (++answered >= maxQueriesPerConnection) {
-          closing = true;
-          s.end();
-          return;
-        }
+        pos = end;
+        queries++;
       }
+      if (w > 0) flowing = send(w) && flowing;
+      if (cap !== 0 && queries >= cap) {
+        state = 1;
+        closed('query-cap');
+        s.end();
+        return;
+      }
+      if (!flowing) s.pause(); // a client that does not read its answers stops being read
       // At most one partial frame (<= 65537 octets) is kept per connection.
-      if (buf.length > 0) pending = Buffer.from(buf);
+      if (pos < buf.length) pending = Buffer.from(buf.subarray(pos));
     });
   }
 

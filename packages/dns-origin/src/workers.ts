@@ -5,6 +5,7 @@
  * primary's handle. TCP connections are handed out round-robin by the primary.
  */
 import cluster from 'node:cluster';
+import { channel } from 'node:diagnostics_channel';
 import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { AddressInUseError, ListenError, WorkerError } from './errors.js';
@@ -12,7 +13,7 @@ import type { DnsOriginError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { isFromWorker, serializeOptions, WORKER_ENV } from './serialize.js';
 import type { ToWorker } from './serialize.js';
-import { Server } from './server.js';
+import { CHANNELS, Server } from './server.js';
 import type { Bound } from './server.js';
 import type { StatsSnapshot } from './counters.js';
 
@@ -20,6 +21,7 @@ import type { StatsSnapshot } from './counters.js';
 export const WORKER_ENTRY = fileURLToPath(new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 const REPLY_TIMEOUT_MS = 5000;
+const chWorkerExit = channel(CHANNELS.workerExit);
 /** Restarts of crashed workers allowed per minute before giving up on that slot. */
 const MAX_RESTARTS_PER_MINUTE = 10;
 
@@ -32,10 +34,6 @@ export class WorkerPool {
   private readonly waiters = new Map<number, (m: { stats?: StatsSnapshot }) => void>();
 
   constructor(private readonly opts: ResolvedOptions) {}
-
-  get size(): number {
-    return this.workers.size;
-  }
 
   async listen(): Promise<Bound> {
     const tries = this.opts.port === 0 ? 5 : 1;
@@ -75,17 +73,21 @@ export class WorkerPool {
       w.on('exit', (code, signal) => {
         this.workers.delete(w);
         if (!listening) { reject(new WorkerError(`worker ${w.process.pid} exited before listening (code ${code}, signal ${signal})`)); return; }
-        if (!this.stopping) this.restart();
+        if (this.stopping) return;
+        const restarting = this.restart();
+        if (chWorkerExit.hasSubscribers) chWorkerExit.publish({ pid: w.process.pid, code, signal, restarting });
       });
     });
   }
 
-  private restart(): void {
+  /** Fork a replacement unless too many crashed this minute; says whether it did. */
+  private restart(): boolean {
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
-    if (this.restarts.length >= MAX_RESTARTS_PER_MINUTE) return;
+    if (this.restarts.length >= MAX_RESTARTS_PER_MINUTE) return false;
     this.restarts.push(now);
-    this.fork().catch(() => { /* counted by size; stats() reports fewer workers */ });
+    this.fork().catch(() => { /* stats().workers reports fewer workers */ });
+    return true;
   }
 
   private ask(type: ToWorker['type']): Promise<({ stats?: StatsSnapshot } | undefined)[]> {

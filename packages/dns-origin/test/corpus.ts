@@ -2,20 +2,16 @@
  * Replay BIND 9's dns_message_parse fuzzer seed corpus (third-party test data, MPL 2.0; see
  * ../shared/data/dns-fuzz-corpus/README.md) over UDP and TCP. Every answer must be a
  * well-formed DNS message with the query's ID and no larger than the query allows; packets
- * under 12 octets or with QR=1 get none; the server answers id.server afterwards.
+ * a trusted server drops (under 12 octets, QR=1, no one question to read: see
+ * fixtures/oracle.ts) get none; the server answers id.server afterwards.
  */
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decode, header, ID, query, startOrigin, tcpQuery, txtOf, udpQuery } from './fixtures/helpers.js';
-import { allowedUdpSize, plausible } from './fixtures/oracle.js';
+import { decode, fuzzCorpus, header, ID, query, startOrigin, tcpQuery, txtOf, udpQuery } from './fixtures/helpers.js';
+import { allowedUdpSize, mustDrop, plausible } from './fixtures/oracle.js';
 
-// test/ -> packages/dns-origin -> packages -> repo root (/work/main) -> ../shared
-const CORPUS = fileURLToPath(new URL('../../../../shared/data/dns-fuzz-corpus', import.meta.url));
-const present = existsSync(CORPUS);
-const files = present ? readdirSync(CORPUS).filter((f) => f.endsWith('.pkt')).sort() : [];
-const opts = { skip: present ? false : `corpus not found at ${CORPUS}` } as const;
+const { dir: CORPUS, files, opts } = fuzzCorpus();
 
 async function batched<T>(items: T[], size: number, fn: (x: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
@@ -38,10 +34,10 @@ for (const udpBackend of ['mmsg', 'node'] as const) t.test(`corpus over UDP (udp
   const one = async (f: string) => {
     const pkt = readFileSync(join(CORPUS, f));
     if (pkt.length > 65_507) { unsendable++; t.comment(`${f}: ${pkt.length} octets, too large for UDP`); return; }
-    const mustDrop = pkt.length < 12 || ((pkt[2] as number) & 0x80) !== 0;
+    const drop = mustDrop(pkt);
     // An answer comes back in milliseconds; waiting for silence is what costs time.
-    const out = await udpQuery(port, pkt, { timeoutMs: mustDrop ? 500 : 2000 });
-    if (mustDrop) { t.equal(out, null, `${f}: dropped`); silent++; return; }
+    const out = await udpQuery(port, pkt, { timeoutMs: drop ? 500 : 2000 });
+    if (drop) { t.equal(out, null, `${f}: dropped`); silent++; return; }
     if (out === null) { t.fail(`${f}: no answer to a query`); return; }
     answered++;
     t.equal(header(out).id, pkt.readUInt16BE(0), `${f}: ID echoed`);
@@ -52,7 +48,7 @@ for (const udpBackend of ['mmsg', 'node'] as const) t.test(`corpus over UDP (udp
   };
   await batched(small, 30, one);
   await batched(large, 1, one);
-  t.comment(`${answered} answered, ${silent} dropped (QR=1 or short), ${unsendable} too large for UDP`);
+  t.comment(`${answered} answered, ${silent} dropped (short, QR=1 or no one question), ${unsendable} too large for UDP`);
   t.same(txtOf(decode(await udpQuery(port, query('id.server', 'TXT', 'CH')))), [ID], 'still answering');
   const s = await origin.stats();
   t.equal(s.dropped, silent, `the server counted the same drops (${JSON.stringify(s)})`);
@@ -62,9 +58,9 @@ t.test('corpus over TCP (length-prefixed, one connection each)', opts, async (t)
   const { port } = await startOrigin(t, { rrl: false, zone, ...big });
   await batched(files, 60, async (f) => {
     const pkt = readFileSync(join(CORPUS, f));
-    const mustDrop = pkt.length < 12 || ((pkt[2] as number) & 0x80) !== 0;
-    const r = await tcpQuery(port, [pkt], { timeoutMs: mustDrop ? 400 : 2000 });
-    if (mustDrop) { t.equal(r.answers.length, 0, `${f}: no answer`); return; }
+    const drop = mustDrop(pkt);
+    const r = await tcpQuery(port, [pkt], { timeoutMs: drop ? 400 : 2000 });
+    if (drop) { t.equal(r.answers.length, 0, `${f}: no answer`); return; }
     t.equal(r.answers.length, 1, `${f}: one answer`);
     const out = r.answers[0];
     if (!out) return;
@@ -77,4 +73,12 @@ t.test('corpus over TCP (length-prefixed, one connection each)', opts, async (t)
   const r = await tcpQuery(port, [...all, query('id.server', 'TXT', 'CH', { id: 0xbeef })], { expect: 10_000, timeoutMs: 1500 });
   const last = r.answers[r.answers.length - 1];
   t.ok(last && header(last).id === 0xbeef, 'id.server answered after the whole corpus on one connection');
+});
+
+t.test('the corpus missing: a skip with the reason locally, a failure under CI=true (as needs())', async (t) => {
+  const gone = { ANYCAST_ORIGIN_SHARED_DIR: '/nonexistent/shared' };
+  t.match(fuzzCorpus(gone).opts, { skip: /the DNS fuzz corpus is not at \/nonexistent\/shared\/data\/dns-fuzz-corpus/ });
+  t.throws(() => fuzzCorpus({ ...gone, CI: 'true' }), /CI=true makes missing test data a failure/);
+  t.throws(() => fuzzCorpus({ ...gone, CI: '1' }));
+  if (files.length) t.same(fuzzCorpus({ ANYCAST_ORIGIN_SHARED_DIR: join(CORPUS, '..', '..'), CI: 'true' }).files, files, 'present: the packets, under CI too');
 });

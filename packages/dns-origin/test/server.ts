@@ -97,8 +97,8 @@ t.test('TCP limits: idle timeout, total timeout, queries per connection, connect
   const idle = await tcpQuery(port, [], { raw: Buffer.alloc(0), expect: 1, timeoutMs: 3000 });
   t.ok(idle.closed, 'idle connection closed');
   t.ok(Date.now() - t0 < 1500, `closed after ${Date.now() - t0} ms`);
-  const capped = await tcpQuery(port, [1, 2, 3].map((id) => query('id.server', 'TXT', 'CH', { id })), { expect: 3, timeoutMs: 3000 });
-  t.equal(capped.answers.length, 2, 'two answers, then the server ends the connection');
+  const capped = await tcpQuery(port, [1, 2, 3].map((id) => query('id.server', 'TXT', 'CH', { id })), { expect: 4, timeoutMs: 3000 });
+  t.same(capped.answers.map((a) => header(a).id), [1, 2, 3], 'cap 2, three queries read at once: all three answered (RFC 7766), then the server closes');
   t.ok(capped.closed);
   // Total timeout: keep the connection busy (no idle) past 600 ms.
   const t1 = Date.now();
@@ -122,8 +122,51 @@ t.test('TCP limits: idle timeout, total timeout, queries per connection, connect
   t.ok(s.tcpTimeouts >= 2);
 });
 
+t.test('TCP query cap: what was read is answered, then a clean close (FIN, not a reset); later queries are not read', async (t) => {
+  const { port, origin } = await startOrigin(t, { rrl: false, tcp: { maxQueriesPerConnection: 2 } });
+  const frame = (id: number) => { const q = query('id.server', 'TXT', 'CH', { id }); return Buffer.concat([Buffer.from([0, q.length]), q]); };
+  const s = connect(port, '127.0.0.1');
+  const ids: number[] = [];
+  let buf = Buffer.alloc(0);
+  let ended = false;
+  let error: Error | undefined;
+  s.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { ids.push(header(buf.subarray(2)).id); buf = buf.subarray(2 + buf.readUInt16BE(0)); }
+  });
+  s.on('end', () => { ended = true; });
+  s.on('error', (e) => { error = e; });
+  await new Promise<void>((r) => s.on('connect', () => r()));
+  s.write(Buffer.concat([1, 2, 3, 4, 5].map(frame))); // five queries in one segment: all read together
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(ids, [1, 2, 3, 4, 5], 'all five answered, in order');
+  t.ok(ended, 'then the server ended its side (FIN)');
+  s.write(frame(6)); // after the server's FIN: read and discarded, no answer, no reset
+  await new Promise((r) => setTimeout(r, 200));
+  s.end();
+  await new Promise<void>((r) => (s.closed ? r() : s.on('close', () => r())));
+  t.same(ids, [1, 2, 3, 4, 5], 'nothing answered after the cap');
+  t.equal(error, undefined, 'no ECONNRESET');
+  const st = await origin.stats();
+  t.equal(st.tcpQueries, 5);
+  t.equal(st.tcpTimeouts, 1, 'the cap counts as a server-side close');
+});
+
+t.test('TCP: no query cap by default; thousands of answers to one segment arrive in order', async (t) => {
+  // A 250-octet identity: 3000 answers of about 300 octets overflow the per-chunk answer buffer several times.
+  const long = { ...identity, id: 'i'.repeat(250) } as typeof identity;
+  const { port, origin } = await startOrigin(t, { identity: long, rrl: false });
+  t.equal(origin.options.tcp.maxQueriesPerConnection, 0);
+  const n = 3000;
+  const r = await tcpQuery(port, Array.from({ length: n }, (_, id) => query('id.server', 'TXT', 'CH', { id })), { timeoutMs: 10_000 });
+  t.equal(r.answers.length, n, `${r.answers.length} of ${n} answered`);
+  t.ok(r.answers.every((a, i) => header(a).id === i && header(a).an === 1), 'in order, each the full answer');
+  t.same(txtOf(decode(r.answers[n - 1])), ['i'.repeat(250)]);
+  t.equal(r.closed, false, 'the connection stays open');
+});
+
 t.test('a client that never reads does not grow our memory without bound', async (t) => {
-  const { port, origin } = await startOrigin(t, { rrl: false, tcp: { maxQueriesPerConnection: 1_000_000 } });
+  const { port, origin } = await startOrigin(t, { rrl: false });
   const q = query('id.server', 'TXT', 'CH');
   const frame = Buffer.concat([Buffer.from([0, q.length]), q]);
   const burst = Buffer.concat(Array.from({ length: 20_000 }, () => frame));

@@ -2,7 +2,7 @@
  * Counters shared by every thread through one SharedArrayBuffer: each thread bumps plain
  * numbers in its own slice in the hot path (one writer per slot, no atomics, no messages);
  * any thread (and the main thread's stats()) sums the slices when /metrics is scraped.
- * Flags (draining, closing) are Int32 cells read and written with Atomics.
+ * Flags (draining) and the port are Int32 cells read and written with Atomics.
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,13 +21,12 @@ const NS = STATUSES.length;
 export const BYTES_SLOT = ROUTES.length * NS;
 /** Slot of the in-flight (streaming) response gauge within a thread's slice. */
 export const INFLIGHT_SLOT = BYTES_SLOT + 1;
-/** Float64 slots per thread (routes x statuses, bytes, in flight; a multiple of 8 so threads do not share a cache line). */
-export const SLOTS_PER_THREAD = Math.ceil((INFLIGHT_SLOT + 1) / 8) * 8;
+/** Float64 slots per worker thread (routes x statuses, bytes, in flight; a multiple of 8 so threads do not share a cache line). */
+export const SLOTS_PER_WORKER = Math.ceil((INFLIGHT_SLOT + 1) / 8) * 8;
 
 /** Int32 control cells. */
 const DRAINING = 0;
-const CLOSING = 1;
-const PORT = 2;
+const PORT = 1;
 const CONTROL_CELLS = 16;
 /** Float64 global cells, before the thread slices. */
 const STARTED_AT = 0;
@@ -40,21 +39,22 @@ export function slot(route: number, status: number): number {
 
 export class Shared {
   readonly buffer: SharedArrayBuffer;
-  readonly threads: number;
+  /** Worker threads sharing the buffer. */
+  readonly workers: number;
   readonly control: Int32Array;
   readonly all: Float64Array;
 
-  constructor(threads: number, buffer?: SharedArrayBuffer) {
-    this.threads = threads;
-    this.buffer = buffer ?? new SharedArrayBuffer(CONTROL_CELLS * 4 + (GLOBAL_SLOTS + threads * SLOTS_PER_THREAD) * 8);
+  constructor(workers: number, buffer?: SharedArrayBuffer) {
+    this.workers = workers;
+    this.buffer = buffer ?? new SharedArrayBuffer(CONTROL_CELLS * 4 + (GLOBAL_SLOTS + workers * SLOTS_PER_WORKER) * 8);
     this.control = new Int32Array(this.buffer, 0, CONTROL_CELLS);
-    this.all = new Float64Array(this.buffer, CONTROL_CELLS * 4, GLOBAL_SLOTS + threads * SLOTS_PER_THREAD);
+    this.all = new Float64Array(this.buffer, CONTROL_CELLS * 4, GLOBAL_SLOTS + workers * SLOTS_PER_WORKER);
     if (!buffer) this.all[STARTED_AT] = Date.now();
   }
 
-  /** Thread `t`'s own counters (the hot path writes only here). */
+  /** Worker `t`'s own counters (the hot path writes only here). */
   slice(t: number): Float64Array {
-    return new Float64Array(this.buffer, CONTROL_CELLS * 4 + (GLOBAL_SLOTS + t * SLOTS_PER_THREAD) * 8, SLOTS_PER_THREAD);
+    return new Float64Array(this.buffer, CONTROL_CELLS * 4 + (GLOBAL_SLOTS + t * SLOTS_PER_WORKER) * 8, SLOTS_PER_WORKER);
   }
 
   get startedAt(): number {
@@ -69,13 +69,6 @@ export class Shared {
     Atomics.store(this.control, DRAINING, v ? 1 : 0);
   }
 
-  get closing(): boolean {
-    return Atomics.load(this.control, CLOSING) === 1;
-  }
-
-  set closing(v: boolean) {
-    Atomics.store(this.control, CLOSING, v ? 1 : 0);
-  }
 
   get port(): number {
     return Atomics.load(this.control, PORT);
@@ -88,14 +81,14 @@ export class Shared {
   /** Sum of slot `i` over every thread. */
   sum(i: number): number {
     let s = 0;
-    for (let t = 0; t < this.threads; t++) s += this.all[GLOBAL_SLOTS + t * SLOTS_PER_THREAD + i] ?? 0;
+    for (let t = 0; t < this.workers; t++) s += this.all[GLOBAL_SLOTS + t * SLOTS_PER_WORKER + i] ?? 0;
     return s;
   }
 
-  /** Requests answered by thread `t`, every route and status. */
-  threadRequests(t: number): number {
+  /** Requests answered by worker `t`, every route and status. */
+  workerRequests(t: number): number {
     let s = 0;
-    for (let i = 0; i < BYTES_SLOT; i++) s += this.all[GLOBAL_SLOTS + t * SLOTS_PER_THREAD + i] ?? 0;
+    for (let i = 0; i < BYTES_SLOT; i++) s += this.all[GLOBAL_SLOTS + t * SLOTS_PER_WORKER + i] ?? 0;
     return s;
   }
 }

@@ -1,3 +1,5 @@
+import { formatHostPort } from '@anycast-origin/net';
+
 /**
  * Errors of @anycast-origin/http-origin. One base class; a subclass per failure, each with a stable
  * `code` (documented in the package README; a test checks that every code is).
@@ -11,11 +13,11 @@ export class HttpOriginError extends Error {
   }
 }
 
-/** An option is unknown, has the wrong type or is out of range. `option` names it. */
+/** An option is unknown, has the wrong type or is out of range. `option` names it (`maxDataBytes`). */
 export class InvalidOptionError extends HttpOriginError {
   readonly option: string;
   constructor(option: string, message: string) {
-    super(`option ${option}: ${message}`, 'HTTP_ORIGIN_ERR_INVALID_OPTION');
+    super(`${option} ${message}`, 'HTTP_ORIGIN_ERR_INVALID_OPTION');
     this.name = 'InvalidOptionError';
     this.option = option;
   }
@@ -72,11 +74,11 @@ export class InvalidStateError extends HttpOriginError {
 
 /** A worker thread failed to start, threw, or exited before it was told to. */
 export class WorkerError extends HttpOriginError {
-  readonly thread: number;
-  constructor(thread: number, detail: string, options?: { cause?: unknown }) {
-    super(`worker thread ${thread}: ${detail}`, 'HTTP_ORIGIN_ERR_WORKER', options);
+  readonly worker: number;
+  constructor(worker: number, detail: string, options?: { cause?: unknown }) {
+    super(`worker thread ${worker}: ${detail}`, 'HTTP_ORIGIN_ERR_WORKER', options);
     this.name = 'WorkerError';
-    this.thread = thread;
+    this.worker = worker;
   }
 }
 
@@ -91,8 +93,3 @@ export const ERROR_CODES = Object.freeze([
 ] as const);
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** `127.0.0.1:8080`, `[::1]:8080`. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

@@ -1,8 +1,7 @@
-export { createHttpOrigin, ERROR_CHANNEL, STATE_CHANNEL } from './origin.js';
+export { CHANNELS, createHttpOrigin } from './origin.js';
 export type { HttpOrigin, HttpOriginState, HttpOriginStats } from './origin.js';
+export { DEFAULTS, defaultWorkers, LIMITS, OPTIONS, resolveOptions } from './options.js';
 export type { HttpOriginOptions, ResolvedOptions } from './options.js';
-export { resolveOptions } from './options.js';
-export { DEFAULTS, LIMITS, defaultThreads } from './defaults.js';
 export {
   AddressInUseError, ERROR_CODES, FallbackRefusedError, HttpOriginError, InvalidOptionError, InvalidStateError, ListenError, WorkerError,
 } from './errors.js';
@@ -12,5 +11,5 @@ export type { UwsBackend } from './backend.js';
 export { ROUTES, STATUSES } from './counters.js';
 export type { RouteName } from './counters.js';
 export { ALLOW, CONTENT_TYPES, DATA_PATTERN, commonHeaders, parseDataSize } from './responses.js';
-export type { RequestEcho } from './server.js';
+export type { RequestEcho } from './echo.js';
 export { renderMetrics } from './metrics.js';

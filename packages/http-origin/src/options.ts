@@ -1,105 +1,96 @@
-import { isIP } from 'node:net';
+/**
+ * Every option of the HTTP origin, described once (@anycast-origin/options): the types, the
+ * defaults, validation and the README table are derived from OPTIONS below; the CLI derives
+ * its flags, variables and config keys from it too. Fixed limits that are not options are in
+ * LIMITS.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import type { Identity } from '@anycast-origin/identity';
-import { DEFAULTS, LIMITS, defaultThreads } from './defaults.js';
+import { defaultsOf, o, parseOptions } from '@anycast-origin/options';
+import type { OptionsInput, OptionsOutput } from '@anycast-origin/options';
 import { InvalidOptionError } from './errors.js';
 
-export interface HttpOriginOptions {
-  /** Who answers: from @anycast-origin/identity (createIdentity or resolveIdentity). Required. */
-  identity: Identity;
-  /** Listen address. @default '127.0.0.1' */
-  host?: string;
-  /** TCP port, 0 for an ephemeral one. @default 8080 */
-  port?: number;
-  /** uWS apps, one per worker thread, sharing the port (SO_REUSEPORT). 1 runs in the calling thread. @default os.availableParallelism() */
-  threads?: number;
-  /** Seconds drain() keeps serving (with /healthz at 503) before it closes the listeners. @default 90 */
-  drainSeconds?: number;
-  /** Largest /data?size=N, in bytes. @default 1048576 (1 MiB) */
-  maxDataBytes?: number;
-  /** Accept the slow pure-Node uWS fallback (runs on one thread). @default false */
-  allowFallback?: boolean;
-  /** Software version reported in /json. @default '0.0.0' */
-  version?: string;
-}
+/** Fixed limits that are not options (documented in the README). */
+export const LIMITS = Object.freeze({
+  /** Most workers createHttpOrigin accepts. */
+  maxWorkers: 256,
+  /** Largest maxDataBytes accepted (1 GiB). */
+  maxDataBytesLimit: 1024 * 1024 * 1024,
+  /** /data is streamed in chunks of this many bytes (64 KiB) with tryEnd/onWritable. */
+  dataChunkBytes: 64 * 1024,
+  /** After the listeners close: how long (ms) idle keep-alive connections may still send one last request before they are closed. */
+  closeLingerMs: 250,
+  /** Longest time (ms) close() waits for a worker thread to end before it is terminated. */
+  workerExitTimeoutMs: 5_000,
+});
 
-/** Options after validation and defaults. */
-export interface ResolvedOptions {
-  identity: Identity;
-  host: string;
-  port: number;
-  threads: number;
-  drainSeconds: number;
-  maxDataBytes: number;
-  allowFallback: boolean;
-  version: string;
-}
+const HEADER_UNSAFE = /[\r\n\0]/;
 
-const KNOWN = new Set(['identity', 'host', 'port', 'threads', 'drainSeconds', 'maxDataBytes', 'allowFallback', 'version']);
-
-function integer(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidOptionError(name, `must be an integer, got ${describe(v)}`);
-  if (v < min || v > max) throw new InvalidOptionError(name, `must be between ${min} and ${max}, got ${v}`);
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
-  return typeof v;
-}
-
-function hasControl(s: string): boolean {
+/** No C0 control characters and no DEL. */
+function printable(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
+    if (c < 0x20 || c === 0x7f) return false;
   }
-  return false;
+  return true;
 }
 
-/** Validate every option up front (unknown keys too) and fill in the defaults. */
-export function resolveOptions(options: unknown): ResolvedOptions {
-  if (options == null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `must be an object, got ${describe(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(key, `unknown option (known: ${[...KNOWN].join(', ')})`);
-  }
-  const identity = o.identity as Identity | undefined;
-  if (identity == null || typeof identity !== 'object') throw new InvalidOptionError('identity', 'is required (an Identity from @anycast-origin/identity)');
-  if (typeof identity.id !== 'string' || identity.id === '' || typeof identity.hostname !== 'string') {
-    throw new InvalidOptionError('identity', 'must be an Identity from @anycast-origin/identity (with id and hostname)');
-  }
-  if (/[\r\n\0]/.test(identity.id) || (identity.region !== undefined && /[\r\n\0]/.test(identity.region))) {
-    throw new InvalidOptionError('identity', 'id and region must not contain CR, LF or NUL');
-  }
+/** What the origin needs of an Identity: an id and hostname, and nothing that could break a header. */
+const identitySchema = z.custom<Identity>((v) => {
+  if (v === null || typeof v !== 'object') return false;
+  const i = v as Partial<Identity>;
+  return typeof i.id === 'string' && i.id !== '' && typeof i.hostname === 'string'
+    && !HEADER_UNSAFE.test(i.id) && (i.region === undefined || (typeof i.region === 'string' && !HEADER_UNSAFE.test(i.region)));
+});
 
-  let host: string = DEFAULTS.host;
-  if (o.host !== undefined) {
-    if (typeof o.host !== 'string' || isIP(o.host) === 0) throw new InvalidOptionError('host', `must be an IPv4 or IPv6 address, got ${describe(o.host)}`);
-    host = o.host;
-  }
-  const port = o.port === undefined ? DEFAULTS.port : integer('port', o.port, 0, 65535);
-  const threads = o.threads === undefined ? Math.min(defaultThreads(), LIMITS.maxThreads) : integer('threads', o.threads, 1, LIMITS.maxThreads);
-  let drainSeconds: number = DEFAULTS.drainSeconds;
-  if (o.drainSeconds !== undefined) {
-    const d = o.drainSeconds;
-    if (typeof d !== 'number' || !Number.isFinite(d)) throw new InvalidOptionError('drainSeconds', `must be a number of seconds, got ${describe(d)}`);
-    if (d < 0 || d > LIMITS.maxDrainSeconds) throw new InvalidOptionError('drainSeconds', `must be between 0 and ${LIMITS.maxDrainSeconds}, got ${d}`);
-    drainSeconds = d;
-  }
-  const maxDataBytes = o.maxDataBytes === undefined ? DEFAULTS.maxDataBytes : integer('maxDataBytes', o.maxDataBytes, 0, LIMITS.maxDataBytesLimit);
-  let allowFallback: boolean = DEFAULTS.allowFallback;
-  if (o.allowFallback !== undefined) {
-    if (typeof o.allowFallback !== 'boolean') throw new InvalidOptionError('allowFallback', `must be a boolean, got ${describe(o.allowFallback)}`);
-    allowFallback = o.allowFallback;
-  }
-  let version: string = DEFAULTS.version;
-  if (o.version !== undefined) {
-    if (typeof o.version !== 'string' || o.version.length > 128 || hasControl(o.version)) {
-      throw new InvalidOptionError('version', `must be a printable string of at most 128 characters, got ${describe(o.version)}`);
-    }
-    version = o.version;
-  }
-  return { identity, host, port, threads, drainSeconds, maxDataBytes, allowFallback, version };
+export const OPTIONS = o.group({
+  identity: o.custom(identitySchema, {
+    required: true,
+    expects: 'an Identity from @anycast-origin/identity (id and hostname; no CR, LF or NUL in id or region)',
+    doc: 'who answers: every body and header is built from it once',
+  }),
+  host: o.ip({ default: '127.0.0.1', doc: "listen address; a public origin passes '0.0.0.0' or '::' (dual-stack)" }),
+  port: o.integer({ min: 0, max: 65_535, default: 8080, doc: 'TCP port; 0 = a free ephemeral port' }),
+  workers: o.integer({
+    min: 1, max: LIMITS.maxWorkers, defaultText: 'one per core (`os.availableParallelism()`)',
+    doc: 'uWS apps, one per worker thread, on the same port (SO_REUSEPORT); 1 serves from the calling thread',
+  }),
+  drainSeconds: o.number({
+    min: 0, max: 86_400, default: 40, unit: 's',
+    doc: "drain(): seconds /healthz answers 503 while serving goes on: Global Accelerator's health check, 10 s interval x threshold 3, plus one interval for the change to reach every edge",
+  }),
+  maxDataBytes: o.integer({ min: 0, max: LIMITS.maxDataBytesLimit, default: 1024 * 1024, unit: 'bytes', doc: 'largest /data?size=N' }),
+  benchmarkRoutes: o.boolean({
+    default: false,
+    doc: '/bench and /data?size=N (bandwidth tests): off by default, since through a public address /data is a bandwidth amplifier billed to the owner',
+  }),
+  metricsRoute: o.boolean({ default: true, doc: '/metrics on this port (a deployed host serves metrics on a private admin listener instead)' }),
+  metricsExtra: o.custom(z.custom<() => string | Promise<string>>((v) => typeof v === 'function'), {
+    expects: 'a function returning Prometheus text',
+    doc: "more Prometheus text appended to /metrics (another origin's counters); called on the thread that created the origin",
+  }),
+  allowFallback: o.boolean({ default: false, doc: "accept uWebSockets.js's pure-Node fallback (slow; one thread; /data without backpressure)" }),
+  version: o.string({
+    maxBytes: 128, default: '0.0.0', check: printable, expects: 'a printable string of 1..128 bytes',
+    doc: 'software version reported in /json and anycast_http_origin_info',
+  }),
+}, { doc: 'HTTP origin options' });
+
+export type HttpOriginOptions = OptionsInput<typeof OPTIONS>;
+/** Options after validation, defaults filled in (workers: the core count when not given). */
+export type ResolvedOptions = Omit<OptionsOutput<typeof OPTIONS>, 'workers'> & { workers: number };
+
+/** The constant defaults (computed ones, like workers, are in the option's doc). */
+export const DEFAULTS = Object.freeze(defaultsOf(OPTIONS)) as Readonly<Omit<ResolvedOptions, 'identity' | 'workers' | 'metricsExtra'>>;
+
+/** Workers default to one per core the process may use. */
+export function defaultWorkers(): number {
+  return Math.min(availableParallelism(), LIMITS.maxWorkers);
+}
+
+/** Validate every option up front (unknown keys too) and fill in the defaults. Throws InvalidOptionError. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  const out = parseOptions(OPTIONS, options, (option, message) => new InvalidOptionError(option, message));
+  return { ...out, workers: out.workers ?? defaultWorkers() };
 }

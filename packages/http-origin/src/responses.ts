@@ -30,8 +30,6 @@ export interface Responses {
   octets: HeaderBlock;
   /** text/plain plus `allow: GET, HEAD`. */
   notAllowed: HeaderBlock;
-  /** The common headers alone, as pairs (for /json's echo and tests). */
-  common: readonly (readonly [string, string])[];
 }
 
 export const ALLOW = 'GET, HEAD';
@@ -73,7 +71,6 @@ export function buildResponses(identity: Identity): Responses {
     metrics: block([['content-type', CONTENT_TYPES.metrics], ...common]),
     octets: block([['content-type', CONTENT_TYPES.octets], ...common]),
     notAllowed: block([['content-type', CONTENT_TYPES.text], ['allow', ALLOW], ...common]),
-    common: Object.freeze(common.map((p) => Object.freeze(p))),
   };
 }
 

@@ -10,20 +10,29 @@ import type { ThreadInit } from './server.js';
 export type ToWorker =
   | { op: 'listen'; port: number }
   | { op: 'finish'; lingerMs: number }
-  | { op: 'close' };
+  | { op: 'close' }
+  | { op: 'metrics'; seq: number; text: string };
 
 export type FromWorker =
   | { op: 'listening'; port: number | false }
-  | { op: 'finished' };
+  | { op: 'metrics'; seq: number };
 
 const port = parentPort;
 if (port) {
-  const server = createThreadServer(workerData as ThreadInit);
+  const init = workerData as ThreadInit & { metricsExtra: boolean };
+  const waiting = new Map<number, (text: string) => void>();
+  let seq = 0;
+  const metricsExtra = (): Promise<string> => new Promise((resolve) => {
+    const n = ++seq;
+    waiting.set(n, resolve);
+    port.postMessage({ op: 'metrics', seq: n } satisfies FromWorker);
+  });
+  const server = createThreadServer(init, init.metricsExtra ? { metricsExtra } : {});
   let ended = false;
   const end = (): void => {
     if (ended) return;
     ended = true;
-    port.postMessage({ op: 'finished' } satisfies FromWorker);
+    for (const resolve of waiting.values()) resolve('');
     port.close();
   };
   port.on('message', (m: ToWorker) => {
@@ -39,6 +48,12 @@ if (port) {
         server.forceClose();
         end();
         break;
+      case 'metrics': {
+        const resolve = waiting.get(m.seq);
+        waiting.delete(m.seq);
+        resolve?.(m.text);
+        break;
+      }
     }
   });
 }

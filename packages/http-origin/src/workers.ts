@@ -1,7 +1,11 @@
-/** The main thread's handle on one serving thread: in-process (threads: 1) or a worker. */
+/**
+ * The main thread's handle on one serving thread: in-process (workers: 1) or a worker thread.
+ * A worker asks the main thread for `metricsExtra` text over its message port (functions do not
+ * cross into workerData).
+ */
 import { Worker } from 'node:worker_threads';
-import { LIMITS } from './defaults.js';
 import { WorkerError } from './errors.js';
+import { LIMITS } from './options.js';
 import { createThreadServer } from './server.js';
 import type { ThreadInit, ThreadServer } from './server.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -15,11 +19,13 @@ export interface ThreadHandle {
   forceClose(): Promise<void>;
 }
 
-export function localThread(init: ThreadInit): ThreadHandle {
-  const server: ThreadServer = createThreadServer(init);
+export type MetricsExtra = () => string | Promise<string>;
+
+export function localThread(init: ThreadInit, metricsExtra: MetricsExtra | undefined): ThreadHandle {
+  const server: ThreadServer = createThreadServer(init, metricsExtra ? { metricsExtra: async () => metricsExtra() } : {});
   let ended: Promise<void> | undefined;
   return {
-    index: init.thread,
+    index: init.worker,
     listen: (port) => server.listen(port),
     finish(lingerMs) {
       ended ??= server.finish(lingerMs);
@@ -38,24 +44,15 @@ export function workerUrl(): URL {
 }
 
 /**
- * Start a worker thread; resolves once it runs. Rejects with WorkerError when it throws or
- * exits unasked; `onFailure` hears about such a failure after start.
+ * Start a worker thread. listen() rejects with WorkerError when the worker throws or exits
+ * unasked; `onFailure` hears about such a failure after start.
  */
-export function workerThread(init: ThreadInit, onFailure: (err: WorkerError) => void): ThreadHandle {
+export function workerThread(init: ThreadInit, onFailure: (err: WorkerError) => void, metricsExtra: MetricsExtra | undefined): ThreadHandle {
   const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
   let exitedCode: number | undefined;
   let failure: WorkerError | undefined;
   let asked = false;
   let listenWaiter: { resolve: (p: number | false) => void; reject: (e: unknown) => void } | undefined;
-  const exited = new Promise<void>((resolve) => {
-    worker.once('exit', (code) => {
-      exitedCode = code;
-      if (!asked) fail(new WorkerError(init.thread, `exited unexpectedly with code ${code}`));
-      listenWaiter?.resolve(false);
-      listenWaiter = undefined;
-      resolve();
-    });
-  });
   const fail = (err: WorkerError): void => {
     if (failure) return;
     failure = err;
@@ -63,23 +60,35 @@ export function workerThread(init: ThreadInit, onFailure: (err: WorkerError) => 
     listenWaiter = undefined;
     onFailure(err);
   };
-  worker.on('error', (err) => fail(new WorkerError(init.thread, `threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
-  worker.on('message', (m: FromWorker) => {
-    if (m.op === 'listening') {
-      listenWaiter?.resolve(m.port);
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      exitedCode = code;
+      if (!asked) fail(new WorkerError(init.worker, `exited unexpectedly with code ${code}`));
+      listenWaiter?.resolve(false);
       listenWaiter = undefined;
-    }
+      resolve();
+    });
   });
   const send = (m: ToWorker): void => {
     if (exitedCode === undefined) worker.postMessage(m);
   };
+  worker.on('error', (err) => fail(new WorkerError(init.worker, `threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
+  worker.on('message', (m: FromWorker) => {
+    if (m.op === 'listening') {
+      listenWaiter?.resolve(m.port);
+      listenWaiter = undefined;
+    } else if (m.op === 'metrics') {
+      const reply = (text: string): void => send({ op: 'metrics', seq: m.seq, text });
+      Promise.resolve().then(() => metricsExtra?.() ?? '').then(reply, () => reply(''));
+    }
+  });
   const ending = async (): Promise<void> => {
     const timer = setTimeout(() => void worker.terminate(), LIMITS.workerExitTimeoutMs);
     await exited;
     clearTimeout(timer);
   };
   return {
-    index: init.thread,
+    index: init.worker,
     listen(port) {
       if (failure) return Promise.reject(failure);
       if (asked) return Promise.resolve(false);

@@ -41,6 +41,6 @@ t.test('the fallback is refused with a coded error, and nothing is printed', asy
 t.test('allowFallback: true serves from the fallback, on one thread, and says so', async (t) => {
   const out = await runChild({ UWS_USE_FALLBACK: '1' }, 'allow');
   t.same(out, {
-    backend: 'fallback', status: 200, body: TEXT, servedBy: ID, metricsBackend: 'fallback', stats: { backend: 'fallback', threads: 1 },
+    backend: 'fallback', status: 200, body: TEXT, servedBy: ID, metricsBackend: 'fallback', stats: { backend: 'fallback', workers: 1 },
   });
 });

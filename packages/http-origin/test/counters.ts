@@ -12,7 +12,7 @@ t.test('threads write their own slice; sums cover every thread', async (t) => {
   b.slice(1)[BYTES_SLOT] = 100;
   t.equal(a.sum(slot(ROUTE.root, STATUS[200])), 12);
   t.equal(a.sum(BYTES_SLOT), 100);
-  t.same([0, 1, 2].map((i) => a.threadRequests(i)), [5, 1, 7]);
+  t.same([0, 1, 2].map((i) => a.workerRequests(i)), [5, 1, 7]);
   t.equal(a.draining, false);
   b.draining = true;
   t.equal(a.draining, true);

@@ -24,7 +24,7 @@ t.test('each subclass has its stable code, listed in ERROR_CODES, and names what
     t.ok(e instanceof Error);
     t.not(e.name, 'Error');
   }
-  t.match(errors[0]?.message, /^option port: /);
+  t.match(errors[0]?.message, /^port /);
   t.match(errors[2]?.message, '127.0.0.1:8080');
   t.match(errors[3]?.message, '[::1]:80');
   t.match(errors[1]?.message, 'allowFallback');

@@ -14,11 +14,11 @@ t.test('Prometheus text: every family typed, counters summed over threads', asyn
   t.match(text, 'anycast_http_origin_requests_total{route="root",status="200"} 7\n');
   t.match(text, 'anycast_http_origin_requests_total{route="healthz",status="503"} 1\n');
   t.notMatch(text, 'status="405"');
-  t.match(text, 'anycast_http_origin_thread_requests_total{thread="1"} 5\n');
+  t.match(text, 'anycast_http_origin_worker_requests_total{worker="1"} 5\n');
   t.match(text, 'anycast_http_origin_response_body_bytes_total 123\n');
   t.match(text, 'anycast_http_origin_draining 1\n');
   t.match(text, 'anycast_http_origin_uptime_seconds 2.500\n');
-  t.match(text, 'anycast_http_origin_threads 2\n');
+  t.match(text, 'anycast_http_origin_workers 2\n');
   t.match(text, 'anycast_http_origin_uws_backend{backend="native"} 1\n');
   t.match(text, 'anycast_http_origin_info{id="i-0e32d5b1a3f76cc05.us-west-2c",region="us-west-2",version="1.0.0"} 1\n');
   // every sample line belongs to a family with HELP and TYPE

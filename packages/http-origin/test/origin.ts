@@ -7,7 +7,7 @@ import { ID, TEXT, http, identity, startOrigin } from './fixtures/helpers.js';
 const COMMON = { 'x-served-by': ID, 'x-origin-region': 'us-west-2', 'cache-control': 'no-store' };
 
 t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
-  const { origin, port } = await startOrigin(t, { version: '9.8.7' });
+  const { origin, port } = await startOrigin(t, { version: '9.8.7', benchmarkRoutes: true });
 
   t.test('/ and every unlisted path answer the seed text', async (t) => {
     for (const path of ['/', '/anything', '/a/b/c?x=1', '/json/', '/healthz/x', '/index.html']) {
@@ -40,7 +40,7 @@ t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
     t.match(j, {
       id: ID, hostname: 'test-host', instanceId: 'i-0e32d5b1a3f76cc05', availabilityZone: 'us-west-2c', region: 'us-west-2',
       clientAddress: '127.0.0.1', clientPort: null, serverAddress: '127.0.0.1', serverPort: port,
-      method: 'GET', path: '/json', query: 'q=1', httpVersion: 'HTTP/1.1', version: '9.8.7', thread: 0,
+      method: 'GET', path: '/json', query: 'q=1', httpVersion: 'HTTP/1.1', version: '9.8.7', worker: 0,
     });
     t.equal(j.headers['x-test'], 'yes');
     t.equal(j.headers.host, `127.0.0.1:${port}`);
@@ -107,14 +107,14 @@ t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
     t.match(text, 'anycast_http_origin_requests_total{route="data",status="400"} 5\n');
     t.match(text, 'anycast_http_origin_uws_backend{backend="native"} 1\n');
     t.match(text, 'anycast_http_origin_draining 0\n');
-    t.match(text, 'anycast_http_origin_threads 1\n');
+    t.match(text, 'anycast_http_origin_workers 1\n');
     t.match(text, /anycast_http_origin_open_connections [1-9]\d*\n/);
     const s = origin.stats();
-    t.match(s, { backend: 'native', threads: 1, state: 'listening', listening: true, draining: false, address: '127.0.0.1', port, inFlight: 0, workerError: null });
+    t.match(s, { backend: 'native', workers: 1, state: 'listening', listening: true, draining: false, address: '127.0.0.1', port, inFlight: 0, workerError: null });
     t.equal(s.requests.byRoute.root['200'], 7);
     t.equal(s.requests.byRoute.json['405'], 5);
     t.equal(s.requests.byRoute.metrics['200'], 2);
-    t.equal(s.requests.total, s.requests.byThread[0]);
+    t.equal(s.requests.total, s.requests.byWorker[0]);
     t.ok(s.bytesSent > 1048576);
     t.ok(s.uptimeSeconds > 0);
   });
@@ -125,8 +125,8 @@ t.test('a second origin on a taken port: coded error naming host:port', async (t
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise((r) => blocker.close(r)));
   const port = (blocker.address() as { port: number }).port;
-  for (const threads of [1, 2]) {
-    const origin = createHttpOrigin({ identity, port, threads });
+  for (const workers of [1, 2]) {
+    const origin = createHttpOrigin({ identity, port, workers });
     t.teardown(() => origin.close());
     const err = await t.rejects(origin.listen(), AddressInUseError) as unknown as AddressInUseError;
     t.equal(err.code, 'HTTP_ORIGIN_ERR_ADDRESS_IN_USE');
@@ -161,11 +161,11 @@ t.test('IPv6 loopback', async (t) => {
 
 t.test('lifecycle: listen once, close idempotent, drain before listen', async (t) => {
   const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
-  const { STATE_CHANNEL } = await import('../src/index.js');
+  const { CHANNELS } = await import('../src/index.js');
   const states: string[] = [];
   const onState = (m: unknown): void => void states.push((m as { state: string }).state);
-  subscribe(STATE_CHANNEL, onState);
-  t.teardown(() => void unsubscribe(STATE_CHANNEL, onState));
+  subscribe(CHANNELS.state, onState);
+  t.teardown(() => void unsubscribe(CHANNELS.state, onState));
   const { origin } = await startOrigin(t);
   await t.rejects(origin.listen(), InvalidStateError);
   await origin.close();
@@ -173,14 +173,14 @@ t.test('lifecycle: listen once, close idempotent, drain before listen', async (t
   t.equal(origin.stats().state, 'closed');
   t.same(states, ['starting', 'listening', 'closing', 'closed'], 'state changes published on diagnostics_channel');
   await origin.drain();
-  const idle = createHttpOrigin({ identity, port: 0, threads: 1 });
+  const idle = createHttpOrigin({ identity, port: 0, workers: 1 });
   await idle.drain();
   t.equal(idle.stats().draining, true);
   await t.rejects(idle.listen(), InvalidStateError);
 });
 
 t.test('drain: 503 at once, keeps serving, loses nothing in flight, then closes', async (t) => {
-  const { origin, port } = await startOrigin(t, { drainSeconds: 1, maxDataBytes: 64 * 1024 * 1024 });
+  const { origin, port } = await startOrigin(t, { drainSeconds: 2, maxDataBytes: 64 * 1024 * 1024, benchmarkRoutes: true });
   const { Agent, request } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   t.teardown(() => agent.destroy());
@@ -239,6 +239,9 @@ t.test('drain: 503 at once, keeps serving, loses nothing in flight, then closes'
   t.equal(h.status, 503, '/healthz 503 at once');
   t.equal(h.body.toString(), 'draining\n');
   t.match(h.headers, COMMON);
+  const head = await http(port, '/healthz', { method: 'HEAD' });
+  t.equal(head.status, 503, 'HEAD /healthz 503 too (checkers may use HEAD)');
+  t.equal(head.headers['content-length'], String('draining\n'.length));
   const m = await http(port, '/metrics');
   t.match(m.body.toString(), 'anycast_http_origin_draining 1\n');
   const during = answered;
@@ -252,7 +255,7 @@ t.test('drain: 503 at once, keeps serving, loses nothing in flight, then closes'
   stop = true;
   await Promise.all(loops);
   t.equal(await download, size, 'the in-flight download completed');
-  t.ok(elapsed >= 1000, `drain took ${elapsed} ms (>= drainSeconds)`);
+  t.ok(elapsed >= 2000, `drain took ${elapsed} ms (>= drainSeconds)`);
   t.same(lost, [], 'no request lost');
   t.ok(answered > 50, `${answered} answered, ${refused} refused after close, ${sent} sent`);
   t.equal(answered + refused, sent);
@@ -276,4 +279,47 @@ t.test('drainSeconds: 0 closes right away; close() ends a long drain early', asy
   await d;
   t.equal(b.origin.stats().state, 'closed');
   await t.rejects(http(b.port, '/'), { code: 'ECONNREFUSED' });
+});
+
+t.test('benchmarkRoutes and metricsRoute: off, those paths are the identity text like any other', async (t) => {
+  const { port } = await startOrigin(t, { metricsRoute: false });
+  for (const path of ['/data?size=1048576', '/bench', '/metrics']) {
+    const r = await http(port, path);
+    t.equal(r.status, 200, path);
+    t.equal(r.body.toString(), TEXT, `${path}: the identity text, not the route`);
+  }
+  const post = await http(port, '/data', { method: 'POST' });
+  t.equal(post.status, 405);
+  const on = await startOrigin(t, { benchmarkRoutes: true });
+  t.equal((await http(on.port, '/data?size=3')).body.toString(), '012');
+  t.equal((await http(on.port, '/bench')).body.toString(), '1');
+});
+
+t.test('metricsExtra: appended to /metrics, from one worker and from worker threads; metrics() alone', async (t) => {
+  for (const workers of [1, 2]) {
+    let calls = 0;
+    const { origin, port } = await startOrigin(t, {
+      workers,
+      metricsExtra: async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        return '# TYPE other_total counter\nother_total 7\n';
+      },
+    });
+    const r = await http(port, '/metrics');
+    t.equal(r.status, 200);
+    const text = r.body.toString();
+    t.match(text, /anycast_http_origin_requests_total\{route="root",status="200"\} 0\n/, `workers ${workers}: own counters`);
+    t.ok(text.endsWith('# TYPE other_total counter\nother_total 7\n'), `workers ${workers}: the extra text last`);
+    const head = await http(port, '/metrics', { method: 'HEAD' });
+    t.ok(Number(head.headers['content-length']) > text.length - 100, 'HEAD: the length of the text (counters moved meanwhile)');
+    t.equal(head.body.length, 0, 'HEAD: no body');
+    t.equal(calls, 2);
+    t.notMatch(origin.metrics(), /other_total/, 'metrics(): the origin\'s own text');
+    t.match(origin.metrics(), /^# HELP anycast_http_origin_info /);
+  }
+  const failing = await startOrigin(t, { metricsExtra: () => Promise.reject(new Error('down')) });
+  const r = await http(failing.port, '/metrics');
+  t.equal(r.status, 200, 'a failing extra source still leaves the own metrics');
+  t.match(r.body.toString(), /anycast_http_origin_info/);
 });

@@ -5,7 +5,7 @@ import { DATA_PATTERN } from '../src/index.js';
 import { TEXT, http, raw, sleep, startOrigin, statusOf } from './fixtures/helpers.js';
 
 t.test('/data to slow readers: no stall, bounded memory, exact bytes', async (t) => {
-  const { origin, port } = await startOrigin(t, { maxDataBytes: 64 * 1024 * 1024 });
+  const { origin, port } = await startOrigin(t, { maxDataBytes: 64 * 1024 * 1024, benchmarkRoutes: true });
   const size = 48 * 1024 * 1024;
   // 8 clients that read nothing: if the server buffered bodies, that would be 384 MiB.
   const stalled = await Promise.all(Array.from({ length: 8 }, () => new Promise<IncomingMessage>((resolve, reject) => {

@@ -15,7 +15,7 @@ export class IdentityError extends Error {
 export class InvalidIdentityFieldError extends IdentityError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`, 'IDENTITY_ERR_INVALID_FIELD');
+    super(`${field} ${message}`, 'IDENTITY_ERR_INVALID_FIELD');
     this.name = 'InvalidIdentityFieldError';
     this.field = field;
   }
@@ -25,7 +25,7 @@ export class InvalidIdentityFieldError extends IdentityError {
 export class InvalidOptionError extends IdentityError {
   readonly option: string;
   constructor(option: string, message: string) {
-    super(`option ${option}: ${message}`, 'IDENTITY_ERR_INVALID_OPTION');
+    super(`${option} ${message}`, 'IDENTITY_ERR_INVALID_OPTION');
     this.name = 'InvalidOptionError';
     this.option = option;
   }

@@ -1,34 +1,15 @@
-import {
-  regionFromAvailabilityZone,
-  validateAvailabilityZone,
-  validateHostname,
-  validateId,
-  validateInstanceId,
-  validateIp,
-  validateRegion,
-} from './validate.js';
+/**
+ * The Identity: who answered, immutable, built once from fields that each carry the source they
+ * came from. Field validation is derived from the field descriptions in ./options.ts.
+ */
 import { InvalidIdentityFieldError } from './errors.js';
+import { FIELD_NAMES, validateField } from './options.js';
+import type { FieldName, IdentityFields } from './options.js';
+
+export type { FieldName, IdentityFields };
 
 /** Where a field's value came from. */
 export type SourceName = 'options' | 'env' | 'imds' | 'os' | 'derived';
-
-/** The identity fields, as given by any source. */
-export interface IdentityFields {
-  /** The identity string servers answer with (at most 255 bytes: one DNS TXT string). */
-  id?: string;
-  hostname?: string;
-  instanceId?: string;
-  availabilityZone?: string;
-  region?: string;
-  privateIpv4?: string;
-  publicIpv4?: string;
-  ipv6?: string;
-}
-
-export type FieldName = keyof IdentityFields;
-export const FIELD_NAMES: readonly FieldName[] = Object.freeze([
-  'id', 'hostname', 'instanceId', 'availabilityZone', 'region', 'privateIpv4', 'publicIpv4', 'ipv6',
-] as const);
 
 /** Which source each present field came from. */
 export type IdentitySources = Readonly<Partial<Record<FieldName, SourceName>>>;
@@ -47,20 +28,14 @@ export interface Identity {
   readonly source: SourceName | IdentitySources;
 }
 
-const VALIDATORS: Record<FieldName, (v: unknown, field: string) => string> = {
-  id: validateId,
-  hostname: validateHostname,
-  instanceId: validateInstanceId,
-  availabilityZone: validateAvailabilityZone,
-  region: validateRegion,
-  privateIpv4: (v, f) => validateIp(v, 4, f),
-  publicIpv4: (v, f) => validateIp(v, 4, f),
-  ipv6: (v, f) => validateIp(v, 6, f),
-};
-
-/** Validate one field; `label` is what the error names (an option, an env var, a metadata path). */
-export function validateField(name: FieldName, value: unknown, label: string = name): string {
-  return VALIDATORS[name](value, label);
+/**
+ * The region of a zone: the zone less its last letter (us-west-2c -> us-west-2); for Local
+ * Zones and Wavelength Zones the part before the location suffix (us-west-2-lax-1a -> us-west-2).
+ */
+export function regionFromAvailabilityZone(zone: string): string {
+  const m = /^([a-z]{2}(?:-[a-z]+)+-\d{1,2})/.exec(zone);
+  if (!m?.[1]) throw new InvalidIdentityFieldError('availabilityZone', `must be an availability zone name like us-west-2c, got ${JSON.stringify(zone)}`);
+  return m[1];
 }
 
 /**
@@ -77,18 +52,18 @@ export function createIdentity(fields: IdentityFields, sources: Partial<Record<F
     out[name] = validateField(name, v);
     src[name] = sources[name] ?? 'options';
   }
-  if (out.hostname === undefined) throw new InvalidIdentityFieldError('hostname', 'is required');
+  if (out.hostname === undefined) throw new InvalidIdentityFieldError('hostname', 'is required (a hostname)');
   if (out.region === undefined && out.availabilityZone !== undefined) {
     out.region = regionFromAvailabilityZone(out.availabilityZone);
     src.region = 'derived';
   } else if (out.region !== undefined && out.availabilityZone !== undefined) {
     const zr = regionFromAvailabilityZone(out.availabilityZone);
-    if (zr !== out.region) throw new InvalidIdentityFieldError('region', `${out.region} does not contain availability zone ${out.availabilityZone}`);
+    if (zr !== out.region) throw new InvalidIdentityFieldError('region', `must be ${zr}, the region of availability zone ${out.availabilityZone}, got ${JSON.stringify(out.region)}`);
   }
   if (out.id === undefined) {
     out.id = out.instanceId !== undefined && out.availabilityZone !== undefined
-      ? validateId(`${out.instanceId}.${out.availabilityZone}`)
-      : validateId(out.hostname);
+      ? validateField('id', `${out.instanceId}.${out.availabilityZone}`)
+      : validateField('id', out.hostname);
     src.id = 'derived';
   }
   const distinct = new Set(Object.values(src).filter((s) => s !== 'derived'));

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { parseOptions } from '@anycast-origin/options';
 import {
   InvalidOptionError,
   MetadataError,
@@ -6,26 +7,13 @@ import {
   MetadataTimeoutError,
   MetadataUnauthorizedError,
 } from './errors.js';
+import { DEFAULT_IMDS_ENDPOINT, IMDS_OPTIONS } from './options.js';
+import type { ImdsClientOptions } from './options.js';
 
-/** The link-local IMDS address. Only ever used on a host that is EC2 or when asked. */
-export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
+/** Metadata values are short; a bigger body is garbage (bytes). */
+const MAX_BODY_BYTES = 64 * 1024;
 
-export interface ImdsClientOptions {
-  /** Base URL of the metadata service. @default env AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254 */
-  endpoint?: string;
-  /** Per-attempt timeout for each HTTP exchange, in milliseconds. @default 1000 */
-  timeoutMs?: number;
-  /** TTL asked for the IMDSv2 session token, in seconds (1..21600). @default 60 */
-  tokenTtlSeconds?: number;
-  /** Environment to read AWS_EC2_METADATA_SERVICE_ENDPOINT from. @default process.env */
-  env?: NodeJS.ProcessEnv;
-}
-
-export const IMDS_DEFAULTS = Object.freeze({
-  timeoutMs: 1000, // ms per attempt; one retry, so a dead service costs about 2 s at most
-  tokenTtlSeconds: 60, // s: identity is read once at start
-  maxBodyBytes: 64 * 1024, // bytes: metadata values are short; anything bigger is garbage
-});
+export { DEFAULT_IMDS_ENDPOINT } from './options.js';
 
 interface Reply { status: number; body: string }
 
@@ -44,26 +32,18 @@ export class ImdsClient {
   #token: Promise<string> | undefined;
 
   constructor(options: ImdsClientOptions = {}) {
-    const env = options.env ?? process.env;
-    const raw = options.endpoint ?? (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_IMDS_ENDPOINT);
-    const label = options.endpoint !== undefined ? 'imds.endpoint' : 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new InvalidOptionError(label, `${JSON.stringify(raw)} is not a URL`);
+    const o = parseOptions(IMDS_OPTIONS, options, (option, message) => new InvalidOptionError(`imds.${option}`, message));
+    const env = o.env ?? process.env;
+    if (o.endpoint !== undefined) this.endpoint = new URL(o.endpoint);
+    else {
+      // The AWS SDKs' variable, checked with the option's own words.
+      const fromEnv = env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_IMDS_ENDPOINT;
+      const label = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
+      const e = parseOptions(IMDS_OPTIONS, { endpoint: fromEnv }, (_option, message) => new InvalidOptionError(label, message));
+      this.endpoint = new URL(e.endpoint as string);
     }
-    if (url.protocol !== 'http:') throw new InvalidOptionError(label, `must be an http:// URL, got ${url.protocol}`);
-    this.endpoint = url;
-    const { timeoutMs = IMDS_DEFAULTS.timeoutMs, tokenTtlSeconds = IMDS_DEFAULTS.tokenTtlSeconds } = options;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-      throw new InvalidOptionError('imds.timeoutMs', 'must be an integer from 1 to 60000');
-    }
-    if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds < 1 || tokenTtlSeconds > 21600) {
-      throw new InvalidOptionError('imds.tokenTtlSeconds', 'must be an integer from 1 to 21600');
-    }
-    this.timeoutMs = timeoutMs;
-    this.tokenTtlSeconds = tokenTtlSeconds;
+    this.timeoutMs = o.timeoutMs;
+    this.tokenTtlSeconds = o.tokenTtlSeconds;
   }
 
   /** GET /latest/meta-data/<path>. Resolves undefined on 404 (an absent optional field). */
@@ -153,8 +133,8 @@ export class ImdsClient {
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > IMDS_DEFAULTS.maxBodyBytes) {
-              req.destroy(new Error(`answer larger than ${IMDS_DEFAULTS.maxBodyBytes} bytes`));
+            if (size > MAX_BODY_BYTES) {
+              req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
               return;
             }
             chunks.push(c);

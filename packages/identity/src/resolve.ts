@@ -1,27 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { InvalidOptionError, MetadataInvalidResponseError, InvalidIdentityFieldError } from './errors.js';
+import { parseOptions } from '@anycast-origin/options';
+import { InvalidIdentityFieldError, InvalidOptionError, MetadataInvalidResponseError } from './errors.js';
 import type { FieldName, Identity, IdentityFields, SourceName } from './identity.js';
-import { createIdentity, FIELD_NAMES, validateField } from './identity.js';
-import type { ImdsClientOptions } from './imds.js';
+import { createIdentity } from './identity.js';
 import { ImdsClient } from './imds.js';
-
-/** Which sources resolveIdentity consults (explicit options always win). */
-export type IdentitySourceMode = 'auto' | 'imds' | 'env' | 'os';
-export const SOURCE_MODES: readonly IdentitySourceMode[] = Object.freeze(['auto', 'imds', 'env', 'os'] as const);
-
-/** Environment variables, one per field. Empty values count as unset. */
-export const ENV_NAMES: Readonly<Record<FieldName, string>> = Object.freeze({
-  id: 'ORIGIN_ID',
-  hostname: 'ORIGIN_HOSTNAME',
-  instanceId: 'ORIGIN_INSTANCE_ID',
-  availabilityZone: 'ORIGIN_AZ',
-  region: 'ORIGIN_REGION',
-  privateIpv4: 'ORIGIN_PRIVATE_IPV4',
-  publicIpv4: 'ORIGIN_PUBLIC_IPV4',
-  ipv6: 'ORIGIN_IPV6',
-});
+import { ENV_NAMES, FIELD_NAMES, OPTIONS, validateField } from './options.js';
+import type { ResolveIdentityOptions } from './options.js';
 
 /** Instance metadata paths (under /latest/meta-data/) per field; `optional` ones may 404. */
 export const IMDS_PATHS: Readonly<Record<Exclude<FieldName, 'id'>, { path: string; optional: boolean }>> = Object.freeze({
@@ -34,33 +20,11 @@ export const IMDS_PATHS: Readonly<Record<Exclude<FieldName, 'id'>, { path: strin
   ipv6: { path: 'ipv6', optional: true },
 });
 
-export const DEFAULT_DMI_PATH = '/sys/devices/virtual/dmi/id';
-
-export interface ResolveIdentityOptions extends IdentityFields {
-  /**
-   * `auto`: options > env > instance metadata (only on a host whose DMI says EC2) > OS.
-   * `imds`: options > env > instance metadata (required) > OS.
-   * `env`: options > env > OS. `os`: options > OS.
-   * @default 'auto'
-   */
-  source?: IdentitySourceMode;
-  /** Environment to read ORIGIN_* (and AWS_EC2_METADATA_SERVICE_ENDPOINT) from. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** Instance metadata client options. */
-  imds?: Omit<ImdsClientOptions, 'env'>;
-  /** Folder with the DMI files sys_vendor and board_asset_tag. @default /sys/devices/virtual/dmi/id */
-  dmiPath?: string;
-  /** The OS view, injectable for tests. @default os.hostname() and os.networkInterfaces() */
-  os?: { hostname: () => string; networkInterfaces: typeof networkInterfaces };
-}
-
-const KNOWN_OPTIONS = new Set<string>([...FIELD_NAMES, 'source', 'env', 'imds', 'dmiPath', 'os']);
-
 /**
  * True when DMI says this host is an EC2 instance: sys_vendor "Amazon EC2" (Nitro) or a
  * board_asset_tag that is an instance ID (Xen-based types report vendor "Xen").
  */
-export async function isEc2Host(dmiPath: string = DEFAULT_DMI_PATH): Promise<boolean> {
+export async function isEc2Host(dmiPath: string): Promise<boolean> {
   const read = async (f: string) => {
     try {
       return (await readFile(join(dmiPath, f), 'utf8')).trim();
@@ -78,7 +42,7 @@ function isPrivateV4(a: string): boolean {
 }
 
 /** What the OS knows: the hostname and the first non-internal addresses of each kind. */
-export function osFields(os: NonNullable<ResolveIdentityOptions['os']> = { hostname: osHostname, networkInterfaces }): IdentityFields {
+export function osFields(os: { hostname: () => string; networkInterfaces: typeof networkInterfaces } = { hostname: osHostname, networkInterfaces }): IdentityFields {
   const fields: IdentityFields = { hostname: os.hostname() };
   for (const list of Object.values(os.networkInterfaces())) {
     for (const a of list ?? []) {
@@ -136,25 +100,21 @@ async function imdsFields(client: ImdsClient): Promise<IdentityFields> {
  * frozen and records which source gave each field.
  */
 export async function resolveIdentity(options: ResolveIdentityOptions = {}): Promise<Identity> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
-  for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(key, 'is not a known option');
-  const { source = 'auto', env = process.env, imds, dmiPath = DEFAULT_DMI_PATH, os } = options;
-  if (!SOURCE_MODES.includes(source)) throw new InvalidOptionError('source', `must be one of ${SOURCE_MODES.join(', ')}, got ${JSON.stringify(source)}`);
+  const fieldNames = new Set<string>(FIELD_NAMES);
+  const o = parseOptions(OPTIONS, options, (option, message) => (fieldNames.has(option) ? new InvalidIdentityFieldError(option, message) : new InvalidOptionError(option, message)));
+  const { source, env = process.env, imds, dmiPath, os } = o;
 
   const layers: { name: SourceName; fields: IdentityFields }[] = [];
   const explicit: IdentityFields = {};
-  for (const name of FIELD_NAMES) {
-    const v = options[name];
-    if (v !== undefined) explicit[name] = validateField(name, v, name);
-  }
+  for (const name of FIELD_NAMES) if (o[name] !== undefined) explicit[name] = o[name];
   layers.push({ name: 'options', fields: explicit });
   if (source !== 'os') layers.push({ name: 'env', fields: envFields(env).fields });
   const useImds = source === 'imds' || (source === 'auto' && (await isEc2Host(dmiPath)));
   if (useImds) {
-    const client = new ImdsClient({ ...imds, env });
+    const client = new ImdsClient({ ...(imds.endpoint !== undefined ? { endpoint: imds.endpoint } : {}), timeoutMs: imds.timeoutMs, tokenTtlSeconds: imds.tokenTtlSeconds, env });
     layers.push({ name: 'imds', fields: await imdsFields(client) });
   }
-  layers.push({ name: 'os', fields: osFields(os) });
+  layers.push({ name: 'os', fields: osFields(os ?? undefined) });
 
   const fields: IdentityFields = {};
   const sources: Partial<Record<FieldName, SourceName>> = {};

@@ -12,7 +12,7 @@ t.test('errors share a base class and carry code and cause', async (t) => {
   t.ok(e instanceof IdentityError);
   t.ok(e instanceof Error);
   t.equal(e.code, 'IDENTITY_ERR_INVALID_FIELD');
-  t.equal(e.message, 'id: bad');
+  t.equal(e.message, 'id bad');
   const cause = new Error('x');
   t.equal(new MetadataTimeoutError('/p', 10, { cause }).cause, cause);
 });

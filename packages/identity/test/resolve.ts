@@ -108,7 +108,7 @@ t.test('precedence: options > env > imds > os, recorded per field', async (t) =>
   const id = await resolveIdentity({
     source: 'imds',
     id: 'edge-a',
-    env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: fake.url, ORIGIN_AZ: 'us-west-2a', ORIGIN_HOSTNAME: 'env-host', ORIGIN_ID: 'ignored' },
+    env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: fake.url, ORIGIN_AVAILABILITY_ZONE: 'us-west-2a', ORIGIN_HOSTNAME: 'env-host', ORIGIN_ID: 'ignored' },
     os: fakeOs,
   });
   t.equal(id.id, 'edge-a');
@@ -120,7 +120,7 @@ t.test('precedence: options > env > imds > os, recorded per field', async (t) =>
 });
 
 t.test('env source: ORIGIN_* variables; empty values are unset; os mode ignores env', async (t) => {
-  const env = { [ENV_NAMES.id]: '', ORIGIN_INSTANCE_ID: 'i-0123456789abcdef0', ORIGIN_AZ: 'eu-central-1b', ORIGIN_REGION: 'eu-central-1' };
+  const env = { [ENV_NAMES.id]: '', ORIGIN_INSTANCE_ID: 'i-0123456789abcdef0', ORIGIN_AVAILABILITY_ZONE: 'eu-central-1b', ORIGIN_REGION: 'eu-central-1' };
   const id = await resolveIdentity({ source: 'env', env, os: fakeOs });
   t.equal(id.id, 'i-0123456789abcdef0.eu-central-1b');
   t.equal(id.region, 'eu-central-1');
@@ -137,16 +137,28 @@ t.test('region alone (no zone) is kept; a region that contradicts the zone is an
 });
 
 t.test('validation names the field or variable', async (t) => {
-  await t.rejects(resolveIdentity({ source: 'os', id: 'x'.repeat(256), os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'id', message: /256 bytes; at most 255/ });
-  await t.rejects(resolveIdentity({ source: 'os', id: 'a\nb', os: fakeOs }), { field: 'id', message: /control characters/ });
-  await t.rejects(resolveIdentity({ source: 'env', env: { ORIGIN_REGION: 'mars-1' }, os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'ORIGIN_REGION' });
+  await t.rejects(resolveIdentity({ source: 'os', id: 'x'.repeat(256), os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'id', message: /^id must be a string of 1\.\.255 bytes without control characters/ });
+  await t.rejects(resolveIdentity({ source: 'os', id: 'a\nb', os: fakeOs }), { field: 'id', message: /without control characters.*, got "a\\nb"$/ });
+  await t.rejects(resolveIdentity({ source: 'env', env: { ORIGIN_REGION: 'mars-1' }, os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'ORIGIN_REGION', message: 'ORIGIN_REGION must be an AWS region name like us-west-2, got "mars-1"' });
   await t.rejects(resolveIdentity({ source: 'os', availabilityZone: 'us-west-2', os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'availabilityZone' });
   await t.rejects(resolveIdentity({ source: 'os', instanceId: 'i-xyz', os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'instanceId' });
   await t.rejects(resolveIdentity({ source: 'os', os: { ...fakeOs, hostname: () => 'bad host!' } }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'hostname' });
-  await t.rejects(resolveIdentity({ source: 'nope' as never }), { code: 'IDENTITY_ERR_INVALID_OPTION', option: 'source' });
-  await t.rejects(resolveIdentity({ bogus: 1 } as never), { code: 'IDENTITY_ERR_INVALID_OPTION', option: 'bogus' });
+  await t.rejects(resolveIdentity({ source: 'nope' as never }), { code: 'IDENTITY_ERR_INVALID_OPTION', option: 'source', message: "source must be one of 'auto', 'imds', 'env', 'os', got \"nope\"" });
+  await t.rejects(resolveIdentity({ bogus: 1 } as never), { code: 'IDENTITY_ERR_INVALID_OPTION', option: 'bogus', message: /^bogus is not a known option \(known: id, hostname, / });
+  await t.rejects(resolveIdentity({ imds: { timeoutMs: 0 } }), { code: 'IDENTITY_ERR_INVALID_OPTION', option: 'imds.timeoutMs', message: 'imds.timeoutMs must be an integer 1..60000 (ms), got 0' });
   // A multi-byte id: 85 x 3-byte characters = 255 bytes is fine, one more is not.
   const ok = await resolveIdentity({ source: 'os', id: '€'.repeat(85), os: fakeOs });
   t.equal(Buffer.byteLength(ok.id), 255);
   await t.rejects(resolveIdentity({ source: 'os', id: '€'.repeat(86), os: fakeOs }), { code: 'IDENTITY_ERR_INVALID_FIELD', field: 'id' });
+});
+
+t.test('ORIGIN_ID and the other variables are read, beat the OS and lose to options', async (t) => {
+  const env = { ORIGIN_ID: 'edge-fra-1', ORIGIN_AVAILABILITY_ZONE: 'eu-central-1a' };
+  const fromEnv = await resolveIdentity({ source: 'env', env, os: fakeOs });
+  t.equal(fromEnv.id, 'edge-fra-1', 'ORIGIN_ID is the id');
+  t.equal(fromEnv.availabilityZone, 'eu-central-1a');
+  t.equal(fromEnv.region, 'eu-central-1');
+  t.match(fromEnv.source, { id: 'env', availabilityZone: 'env', region: 'derived' });
+  t.equal((await resolveIdentity({ source: 'env', env, id: 'opt', os: fakeOs })).id, 'opt', 'options beat the environment');
+  t.not((await resolveIdentity({ source: 'os', env, os: fakeOs })).id, 'edge-fra-1', 'source os: the environment is not read');
 });

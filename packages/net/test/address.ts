@@ -22,6 +22,12 @@ t.test('one canonical text per address', async (t) => {
   t.equal(canonicalIp('0000:0000:0000:0000:0000:ffff:c000:0201'), '192.0.2.1', 'mapped, spelled in hex');
   t.equal(canonicalIp('192.0.2.1'), '192.0.2.1');
   t.equal(canonicalIp('not an address'), 'not an address');
+  // What uWebSockets.js reports for IPv6 peers: every group written out.
+  t.equal(canonicalIp('0000:0000:0000:0000:0000:0000:0000:0000'), '::');
+  t.equal(canonicalIp('2001:0DB8:0001:0002:0003:0004:0005:0006'), '2001:db8:1:2:3:4:5:6');
+  t.equal(canonicalIp('2001:0db8:0000:0001:0001:0001:0001:0001'), '2001:db8:0:1:1:1:1:1', 'a single zero group is not compressed');
+  t.equal(canonicalIp('fe80:0000:0000:0000:0000:0000:0000:0000'), 'fe80::');
+  t.equal(canonicalIp('0000:0000:0000:0000:0000:ffff:7f00:0001'), '127.0.0.1');
   t.equal(unmapIpv4('::ffff:10.1.2.3'), '10.1.2.3');
   t.equal(unmapIpv4('::1'), '::1');
   t.equal(unmapIpv4('10.1.2.3'), '10.1.2.3');

@@ -21,7 +21,7 @@ import { metaOf, o } from './describe.js';
 import type { Meta } from './describe.js';
 import { UsageError } from './errors.js';
 import { describeValue, explain, optionName } from './parse.js';
-import { defaultText } from './table.js';
+import { defaultText, valuesText } from './table.js';
 
 /** One settable option as a flag, a variable and a config key. */
 export interface Flag {
@@ -311,14 +311,36 @@ export function givenFlags(cmd: Command, flags: readonly Flag[]): Map<string, st
 
 /**
  * A copy of a group schema without some options (the ones an app sets itself), for validating
- * a config file up front with the library's own words.
+ * a config file up front with the library's own words. `as` changes the group's own spec (an
+ * app mounts a library's options as a group that can be switched off: `--http off`).
  */
-export function withoutOptions<S extends z.ZodType>(schema: S, names: readonly string[]): z.ZodType {
+export function withoutOptions(schema: z.ZodType, names: readonly string[], as: { doc?: string; off?: boolean } = {}): z.ZodType {
   const meta = metaOf(schema);
   if (!meta?.children) return schema;
   const children: Record<string, z.ZodType> = {};
   for (const [k, v] of Object.entries(meta.children)) if (!names.includes(k)) children[k] = v;
-  return o.group(children, { doc: meta.doc, ...(meta.off ? { off: true } : {}), ...(meta.optional ? { optional: true } : {}), ...(meta.defaultText !== undefined ? { defaultText: meta.defaultText } : {}) });
+  const off = as.off ?? meta.off;
+  return o.group(children, {
+    doc: as.doc ?? meta.doc,
+    ...(off ? { off: true } : {}),
+    ...(meta.optional ? { optional: true } : {}),
+    ...(meta.defaultText !== undefined ? { defaultText: meta.defaultText } : {}),
+  });
 }
 
 export { optionName };
+
+/** Markers around a generated flag table in a README. */
+export const FLAGS_START = '<!-- flags:start (generated from the option descriptions: npm run docs) -->';
+export const FLAGS_END = '<!-- flags:end -->';
+
+/** The README table of a command's flags: flag, variable, config key, values, default. */
+export function flagsTable(flags: readonly Flag[]): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = ['| flag | environment | config key | values | default |', '| --- | --- | --- | --- | --- |'];
+  for (const f of flags) {
+    const values = f.meta.kind === 'group' ? '`on`, `off`' : f.meta.kind === 'boolean' ? 'switch' : cell(valuesText(f.meta));
+    lines.push(`| \`${f.flag}\` | ${f.env ? `\`${f.env}\`` : ''} | \`${f.key}\` | ${values} | ${cell(defaultText(f.meta))} |`);
+  }
+  return lines.join('\n');
+}

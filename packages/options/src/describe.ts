@@ -207,6 +207,6 @@ function group<const C extends Shape, const G extends GroupSpec>(children: C, sp
 export const o = Object.freeze({ integer, number, boolean, enum: enumOf, string, ip, list, custom, group });
 
 /** What a caller may pass (defaults optional). */
-export type OptionsInput<S extends z.ZodType> = z.input<S>;
+export type OptionsInput<S extends z.ZodType> = NonNullable<z.input<S>>;
 /** What validation returns (defaults filled in). */
 export type OptionsOutput<S extends z.ZodType> = z.output<S>;

@@ -5,7 +5,7 @@ export type { Fail } from './parse.js';
 export { defaultText, optionRows, optionsTable, replaceTable, TABLE_END, TABLE_START, tableIn, valuesText } from './table.js';
 export type { OptionRow } from './table.js';
 export {
-  addFlags, envLayer, fileLayer, flagLayer, flagsOf, givenFlags, helpText, kebab, labelFor, mergeLayers, snake, usageFromLibrary, validateLayer, withoutOptions,
+  addFlags, envLayer, fileLayer, flagLayer, flagsOf, FLAGS_END, FLAGS_START, flagsTable, givenFlags, helpText, kebab, labelFor, mergeLayers, snake, usageFromLibrary, validateLayer, withoutOptions,
 } from './cli.js';
 export type { Flag, FlagsSpec, Layer } from './cli.js';
 export { readJsonFile } from './file.js';

@@ -102,7 +102,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, fai
   throw fail(option, message);
 }
 
-/** The constant defaults of a group, as a plain object (groups nested; computed defaults left out). */
+/** The constant defaults of a group, as a frozen plain object (groups nested; computed defaults left out). */
 export function defaultsOf(schema: z.ZodType): Record<string, unknown> {
   const meta = metaOf(schema);
   const out: Record<string, unknown> = {};
@@ -112,7 +112,7 @@ export function defaultsOf(schema: z.ZodType): Record<string, unknown> {
     if (m.kind === 'group') {
       if (m.optional) continue;
       out[name] = defaultsOf(child);
-    } else if (m.default !== undefined) out[name] = m.default;
+    } else if (m.default !== undefined) out[name] = Array.isArray(m.default) ? Object.freeze([...m.default]) : m.default;
   }
-  return out;
+  return Object.freeze(out);
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Command } from 'commander';
 import {
-  addFlags, envLayer, fileLayer, flagLayer, flagsOf, givenFlags, helpText, kebab, labelFor, mergeLayers, o, snake, usageFromLibrary, UsageError, validateLayer, withoutOptions,
+  addFlags, envLayer, fileLayer, flagLayer, flagsOf, flagsTable, givenFlags, helpText, kebab, labelFor, mergeLayers, o, snake, usageFromLibrary, UsageError, validateLayer, withoutOptions,
 } from '../src/index.js';
 import { InvalidOptionError, LIB } from './fixtures/schema.js';
 
@@ -78,4 +78,14 @@ t.test('commander: flags added with help from the description, given values read
   t.match(help, /--dns-rrl-slip <n> every n-th limited answer is truncated \(0\.\.10; default: 2; env: ORIGIN_DNS_RRL_SLIP\)/);
   t.match(help, /--dns-backend <mode> UDP I\/O \(auto\|mmsg\|node; default: 'auto'; env: ORIGIN_DNS_BACKEND\)/);
   t.match(helpText(byKey('dns.drainSeconds')!), /drain time \(0\.\.86400 s; default: 90 s; env: ORIGIN_DNS_DRAIN_SECONDS\)/);
+});
+
+t.test('the README flag table: one row per flag with its variable, key, values and default', async (t) => {
+  const lines = flagsTable(FLAGS).split('\n');
+  t.equal(lines[0], '| flag | environment | config key | values | default |');
+  t.equal(lines.length, 2 + FLAGS.length);
+  t.ok(lines.includes('| `--dns-rrl-slip` | `ORIGIN_DNS_RRL_SLIP` | `dns.rrl.slip` | integer 0..10 | `2` |'));
+  t.ok(lines.includes('| `--dns-rrl` | `ORIGIN_DNS_RRL` | `dns.rrl` | `on`, `off` | on |'));
+  t.ok(lines.includes('| `--no-dns-metrics` | `ORIGIN_DNS_METRICS` | `dns.metrics` | switch | `true` |'));
+  t.ok(lines.includes("| `--dns-backend` | `ORIGIN_DNS_BACKEND` | `dns.backend` | one of 'auto', 'mmsg', 'node' | `'auto'` |"));
 });

@@ -1,9 +1,9 @@
 /**
  * Peer configurations for running them on loopback beside our origins: NSD and Knot (the DNS
  * differential tests, the DNS benchmark, probe's tests: one listener on 127.0.0.1, one worker,
- * RRL off, the given identity, NSID and version, and optionally one zone from
- * `<dir>/<zone>.zone`), and nginx answering every path with one body (the HTTP benchmark,
- * probe's tests: one process, no master, files under `dir`).
+ * RRL off (NSD's can be turned on), the given identity, NSID and version, and optionally one
+ * zone from `<dir>/<zone>.zone`), and nginx answering every path with one body (the HTTP
+ * benchmark, probe's tests: one process, no master, files under `dir`).
  */
 import { join } from 'node:path';
 
@@ -19,6 +19,8 @@ export interface DnsPeerConfig {
   rundir?: string;
   /** serve this zone from `<dir>/<zone>.zone` */
   zone?: string;
+  /** NSD's rrl-ratelimit (responses a second per prefix and class; NSD's own default is 200). @default 0 (off) */
+  rrlRatelimit?: number;
 }
 
 export function nsdConf(c: DnsPeerConfig): string {
@@ -37,7 +39,7 @@ export function nsdConf(c: DnsPeerConfig): string {
   xfrdfile: "${join(c.dir, 'xfrd.state')}"
   zonelistfile: "${join(c.dir, 'zone.list')}"
   logfile: "${join(c.dir, 'nsd.log')}"
-  rrl-ratelimit: 0
+  rrl-ratelimit: ${c.rrlRatelimit ?? 0}
   server-count: 1
   verbosity: 0
 remote-control:

@@ -25,6 +25,7 @@ t.test('a separate NSID, the default Knot run dir, and a zone served from <dir>/
   const c = { port: 53, identity: 'id-1', nsid: 'n-1', version: 'v', dir: '/tmp/z', zone: 'example' };
   const nsd = nsdConf(c);
   t.match(nsd, 'nsid: "ascii_n-1"');
+  t.match(nsdConf({ ...c, rrlRatelimit: 200 }), 'rrl-ratelimit: 200', 'NSD RRL on when asked');
   t.match(nsd, 'zone:\n  name: example\n  zonefile: example.zone\n');
   const knot = knotConf(c);
   t.match(knot, 'nsid: "n-1"');

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Rewrites every README's generated option table from the option descriptions (the packages'
+// exported OPTIONS, built in dist/): `npm run docs` after changing an option. Each package's
+// tests fail while its README table differs from what this writes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('..', import.meta.url);
+const { FLAGS_END, FLAGS_START, flagsTable, optionsTable, replaceTable } = await import(new URL('packages/options/dist/index.js', root).href);
+
+/** README -> the module (built), the export holding the description, and which table it makes. */
+const TABLES = [
+  ['packages/http-origin/README.md', 'packages/http-origin/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/dns-origin/README.md', 'packages/dns-origin/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
+  ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
+];
+
+for (const [readme, module, name, kind] of TABLES) {
+  let mod;
+  try {
+    mod = await import(new URL(module, root).href);
+  } catch (e) {
+    process.stderr.write(`docs: ${module} not built (npm run build): ${e.message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+    continue;
+  }
+  const file = fileURLToPath(new URL(readme, root));
+  const before = readFileSync(file, 'utf8');
+  const after = kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END) : replaceTable(before, optionsTable(mod[name]));
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write(`docs: ${readme} updated\n`);
+  }
+}
