@@ -1,7 +1,7 @@
 /**
  * The README's generated tables: for each command its arguments and flags (from the same
  * descriptions commander gets), and for each exported function its options. A test compares
- * them with the README; `npm run docs -w @anycast-origin/probe` rewrites them.
+ * them with the README; `npm run docs` at the repository root rewrites them.
  */
 import { defaultText, optionsTable, replaceTable, tableIn, valuesText } from '@anycast-origin/options';
 import type { z } from 'zod';

@@ -6,11 +6,14 @@ import { run } from '@anycast-origin/testkit';
 import { SEED_DIAL_100 } from './fixtures/atlas.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKSPACES = ['packages/identity', 'packages/net', 'packages/options', 'apps/probe'];
+// the workspaces probe needs at run time, followed from its package.json (the origin's pack test uses the same walk)
+const { productionWorkspaces } = (await import(new URL('../../origin/scripts/workspaces.mjs', import.meta.url).href)) as { productionWorkspaces: (root: string, name: string) => string[] };
+const WORKSPACES = productionWorkspaces(ROOT, '@anycast-origin/probe');
 
 t.test('npm pack: the tarballs install into an empty directory, and probe runs there (map included)', async (t) => {
   const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }) });
   const tarballs: string[] = [];
+  t.equal(WORKSPACES[WORKSPACES.length - 1], 'apps/probe');
   for (const ws of WORKSPACES) {
     const r = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, ws), timeoutMs: 60_000 });
     t.equal(r.code, 0, `npm pack ${ws}: ${r.stderr}`);

@@ -8,7 +8,7 @@ import * as probe from '../src/index.js';
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 t.test('the generated tables (flags per command, options per function) match the descriptions', async (t) => {
-  t.same(staleTables(README), [], 'stale tables: run npm run docs -w @anycast-origin/probe');
+  t.same(staleTables(README), [], 'stale tables: run npm run docs at the repository root');
   t.equal(updateReadme(README), README);
   t.equal(generatedTables().length, COMMANDS.length + 8);
 });
