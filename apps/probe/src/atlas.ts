@@ -220,7 +220,8 @@ export function parseRun(data: unknown, file = 'input', positions?: Map<string, 
   return run;
 }
 
-async function readJson(file: string): Promise<unknown> {
+/** A JSON file (or one JSON value per line); InputError naming the file when it cannot be read or parsed. */
+export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -233,8 +234,8 @@ async function readJson(file: string): Promise<unknown> {
 /** Read a run from a file (RIPE Atlas results or GeoJSON), with positions from `probesFile` if given. */
 export async function readAtlasResults(file: string, options: ReadOptions = {}): Promise<Run> {
   const o = resolve(READ_OPTIONS, options);
-  const positions = o.probesFile ? probePositions(await readJson(o.probesFile), o.probesFile) : undefined;
-  return parseRun(await readJson(file), file, positions);
+  const positions = o.probesFile ? probePositions(await readJsonFile(o.probesFile), o.probesFile) : undefined;
+  return parseRun(await readJsonFile(file), file, positions);
 }
 
 function round(v: number, digits = 4): number {

@@ -3,13 +3,13 @@
  * functions' and its own), and a run() that calls the exported functions and prints. A thin
  * layer: measuring, reading, drawing and predicting live in the modules it calls.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { atlasTable, readAtlasResults } from './atlas.js';
+import { atlasTable, readAtlasResults, readJsonFile } from './atlas.js';
 import { measureAtlas } from './atlas-measure.js';
 import { compareRuns } from './compare.js';
 import { measureDns } from './dns.js';
-import { InputError, OutputError } from './errors.js';
+import { OutputError } from './errors.js';
 import type { InvalidOptionError } from './errors.js';
 import { formatAtlasTable, formatComparison, formatMeasure } from './format.js';
 import type { Format } from './format.js';
@@ -95,18 +95,7 @@ const MAP_MOUNT = { schema: MAP_OPTIONS, mount: ['map'] };
 
 /** The vantage list: a JSON list, or an object with `vantagePoints` (the lab's state file). */
 async function readVantage(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, `cannot read: ${(e as Error).message}`, { cause: e });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, `not JSON: ${(e as Error).message}`, { cause: e });
-  }
+  const data = await readJsonFile(file);
   if (data && typeof data === 'object' && !Array.isArray(data) && 'vantagePoints' in data) return (data as { vantagePoints: unknown }).vantagePoints;
   return data;
 }
