@@ -13,6 +13,9 @@ const TABLES = [
   ['packages/http-origin/README.md', 'packages/http-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/dns-origin/README.md', 'packages/dns-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/config/README.md', 'packages/config/dist/schema.js', 'CONFIG', 'options'],
+  ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
 ];
 

@@ -14,8 +14,8 @@ t.test('binary query file and dnsperf output parsing', async (t) => {
   const q = binaryQuery('id.server');
   t.equal(q.readUInt16BE(0), q.length - 2, 'length prefix (-B: TCP-stream format)');
   t.same([...q.subarray(2 + 12)], [2, 0x69, 0x64, 6, 0x73, 0x65, 0x72, 0x76, 0x65, 0x72, 0, 0, 16, 0, 3], 'id.server TXT CH');
-  const r = parseDnsperf('  Queries sent:         100\n  Queries completed:    98 (98.00%)\n  Queries lost:         2 (2.00%)\n  Queries per second:   12345.678\n');
-  t.same(r, { qps: 12345.678, sent: 100, completed: 98, lost: 2 });
+  const r = parseDnsperf('  Queries sent:         100\n  Queries completed:    98 (98.00%)\n  Queries lost:         2 (2.00%)\n  Queries per second:   12345.678\n\n  Average Latency (s):  0.000125 (min 0.000020, max 0.001000)\n');
+  t.same(r, { qps: 12345.678, sent: 100, completed: 98, lost: 2, avgLatencyMs: 0.125 });
 });
 
 async function idServer(port: number): Promise<string | null> {

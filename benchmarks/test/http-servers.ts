@@ -26,8 +26,8 @@ Transfer/sec:     24.00MB
 `;
 
 t.test('wrk and autocannon output parsers', async (t) => {
-  t.same(parseWrk(WRK), { rps: 139424.6, requests: 697123, p99Ms: 1.02, errors: 3 });
-  t.same(parseWrk(WRK.replace('1.02ms', '900.00us').replace('  Non-2xx or 3xx responses: 3\n', '  Socket errors: connect 0, read 2, write 0, timeout 1\n')), { rps: 139424.6, requests: 697123, p99Ms: 0.9, errors: 3 });
+  t.same(parseWrk(WRK), { rps: 139424.6, requests: 697123, p99Ms: 1.02, p50Ms: 0.44, avgMs: 0.4574, errors: 3 });
+  t.same(parseWrk(WRK.replace('1.02ms', '900.00us').replace('  Non-2xx or 3xx responses: 3\n', '  Socket errors: connect 0, read 2, write 0, timeout 1\n')), { rps: 139424.6, requests: 697123, p99Ms: 0.9, p50Ms: 0.44, avgMs: 0.4574, errors: 3 });
   t.throws(() => parseWrk('garbage'));
   t.same(parseAutocannon('progress\n{"requests":{"average":118000,"total":590000},"latency":{"p99":9},"non2xx":0,"errors":1,"timeouts":0}\n'), { rps: 118000, requests: 590000, p99Ms: 9, errors: 1 });
   t.throws(() => parseAutocannon('no json'));

@@ -108,7 +108,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
         log.warn({ signal }, 'second signal: stopping now without finishing the drain');
         const code = SIGNAL_EXIT[signal] ?? 1;
         const timer = setTimeout(() => resolve(code), 1000);
-        running.close().finally(() => {
+        void running.close().finally(() => {
           clearTimeout(timer);
           unsubscribeAll();
           resolve(code);

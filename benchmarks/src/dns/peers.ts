@@ -16,7 +16,14 @@ export function binaryQuery(name: string, qtype = 16, qclass = 3): Buffer {
   return Buffer.concat([len, msg]);
 }
 
-export interface DnsperfResult { qps: number; sent: number; completed: number; lost: number }
+export interface DnsperfResult {
+  qps: number;
+  sent: number;
+  completed: number;
+  lost: number;
+  /** Mean query latency, ms (NaN when dnsperf printed none). */
+  avgLatencyMs: number;
+}
 
 export function parseDnsperf(out: string): DnsperfResult {
   const num = (re: RegExp) => { const m = re.exec(out); return m?.[1] ? Number(m[1]) : NaN; };
@@ -25,5 +32,6 @@ export function parseDnsperf(out: string): DnsperfResult {
     sent: num(/Queries sent:\s+(\d+)/),
     completed: num(/Queries completed:\s+(\d+)/),
     lost: num(/Queries lost:\s+(\d+)/),
+    avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
   };
 }

@@ -8,6 +8,9 @@ export interface LoadResult {
   requests: number;
   /** 99th percentile latency in milliseconds. */
   p99Ms: number;
+  /** Median and mean latency in milliseconds (wrk only). */
+  p50Ms?: number;
+  avgMs?: number;
   /** Non-2xx answers plus socket errors. */
   errors: number;
 }
@@ -23,7 +26,11 @@ export function parseWrk(out: string): LoadResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const sockErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  return { rps: Number(rps[1]), requests, p99Ms: Number(p99[1]) * (UNITS[p99[2]] ?? 1), errors: non2xx + sockErrors };
+  const ms = (m: RegExpExecArray | null) => (m?.[1] && m[2] ? Number(m[1]) * (UNITS[m[2]] ?? 1) : NaN);
+  return {
+    rps: Number(rps[1]), requests, p99Ms: ms(p99), p50Ms: ms(/^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(out)), avgMs: ms(/^\s+Latency\s+([\d.]+)(us|ms|s|m)\s/m.exec(out)),
+    errors: non2xx + sockErrors,
+  };
 }
 
 /** Parse `autocannon --json` output (the last JSON line). */
@@ -34,8 +41,10 @@ export function parseAutocannon(out: string): LoadResult {
   return { rps: j.requests.average, requests: j.requests.total ?? 0, p99Ms: j.latency.p99, errors: (j.non2xx ?? 0) + (j.errors ?? 0) + (j.timeouts ?? 0) };
 }
 
-export async function wrk(cpu: number, port: number, seconds: number, connections = 64): Promise<LoadResult> {
-  const r = await runPinned(cpu, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]);
+/** wrk -t1 against `http://<host>:<port>/`; `headers` are added to every request (`Connection: close` for a new connection each). */
+export async function wrk(cpu: number, port: number, seconds: number, connections = 64, opts: { host?: string; headers?: readonly string[] } = {}): Promise<LoadResult> {
+  const headers = (opts.headers ?? []).flatMap((h) => ['-H', h]);
+  const r = await runPinned(cpu, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headers, `http://${opts.host ?? '127.0.0.1'}:${port}/`]);
   if (r.code !== 0) throw new Error(`wrk exited ${r.code}: ${r.stderr}${r.stdout}`);
   return parseWrk(r.stdout);
 }

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     results.get(peer)!.rssBytes = rssBytes(r.child.pid ?? 0);
   }
 
-  const med = (xs: LoadResult[], k: keyof LoadResult): number => median(xs.map((x) => x[k]));
+  const med = (xs: LoadResult[], k: keyof LoadResult): number => median(xs.map((x) => x[k] ?? NaN));
   const ref = results.get('nginx')!;
   const refWrk = med(ref.wrk, 'rps');
   const refAc = med(ref.autocannon, 'rps');

@@ -82,8 +82,10 @@ t.test('TCP framing: one byte at a time, and garbage frames', async (t) => {
     let buf = Buffer.alloc(0);
     s.on('error', reject);
     s.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { s.destroy(); resolve([buf.subarray(2)]); } });
-    s.on('connect', async () => {
-      for (const byte of framed) { s.write(Buffer.from([byte])); await new Promise((r) => setTimeout(r, 2)); }
+    s.on('connect', () => {
+      void (async () => {
+        for (const byte of framed) { s.write(Buffer.from([byte])); await new Promise((r) => setTimeout(r, 2)); }
+      })();
     });
   });
   t.equal(header(answers[0] as Buffer).id, 77);

@@ -1,7 +1,7 @@
 export { metaOf, o } from './describe.js';
 export type { Kind, Meta, OptionsInput, OptionsOutput, Present } from './describe.js';
 export { defaultsOf, describeValue, explain, metaAt, optionName, parseOptions } from './parse.js';
-export type { Fail } from './parse.js';
+export type { Fail, FailureKind } from './parse.js';
 export { defaultText, optionRows, optionsTable, replaceTable, TABLE_END, TABLE_START, tableIn, valuesText } from './table.js';
 export type { OptionRow } from './table.js';
 export {

@@ -8,8 +8,15 @@ import type { z } from 'zod';
 import { metaOf } from './describe.js';
 import type { Meta } from './describe.js';
 
+/**
+ * What kind of failure: an unknown key, a missing required option, a number (or a list's
+ * length) under or over its range, or anything else (a wrong type, a value the check refuses).
+ * Libraries with finer error codes map these (`CONFIG_ERR_UNKNOWN_FIELD`, `..._OUT_OF_RANGE`).
+ */
+export type FailureKind = 'unknown' | 'required' | 'too-small' | 'too-big' | 'invalid';
+
 /** Builds the library's own error (its InvalidOptionError) from an option name and a message. */
-export type Fail = (option: string, message: string) => Error;
+export type Fail = (option: string, message: string, kind: FailureKind) => Error;
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
@@ -72,21 +79,26 @@ function deepest(issue: Issue): { path: Path; issue: Issue } {
 }
 
 /** The option name and message for a failed validation (the first issue). */
-export function explain(schema: z.ZodType, input: unknown, first: Issue, root = 'options'): { option: string; message: string } {
-  const { path, issue } = deepest(first);
+export function explain(schema: z.ZodType, input: unknown, first: Issue, root = 'options'): { option: string; message: string; kind: FailureKind } {
+  const found = deepest(first);
+  const issue = found.issue;
+  let path = found.path;
+  // Inside a custom option (a record, a union of shapes), the option itself is named.
+  while (path.length > 0 && metaAt(schema, path) === undefined) path = path.slice(0, -1);
   const meta = metaAt(schema, path);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const option = optionName([...path, key]);
     const known = meta?.children ? Object.keys(meta.children).join(', ') : '';
-    return { option, message: `is not a known option${known ? ` (known: ${known})` : ''}` };
+    return { option, message: `is not a known option${known ? ` (known: ${known})` : ''}`, kind: 'unknown' };
   }
   const option = path.length === 0 ? root : optionName(path);
   const value = valueAt(input, path);
   const got = describeValue(value);
-  if (!meta) return { option, message: `is invalid (${issue.message}), got ${got}` };
-  if (value === undefined && meta.required) return { option, message: `is required (${meta.expects})` };
-  return { option, message: `must be ${meta.expects}, got ${got}` };
+  if (!meta) return { option, message: `is invalid (${issue.message}), got ${got}`, kind: 'invalid' };
+  if (value === undefined && meta.required) return { option, message: `is required (${meta.expects})`, kind: 'required' };
+  const kind = issue.code === 'too_small' ? 'too-small' : issue.code === 'too_big' ? 'too-big' : 'invalid';
+  return { option, message: `must be ${meta.expects}, got ${got}`, kind };
 }
 
 /**
@@ -97,9 +109,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, fai
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  if (!issue) throw fail(root, 'is invalid');
-  const { option, message } = explain(schema, input, issue, root);
-  throw fail(option, message);
+  if (!issue) throw fail(root, 'is invalid', 'invalid');
+  const { option, message, kind } = explain(schema, input, issue, root);
+  throw fail(option, message, kind);
 }
 
 /** The constant defaults of a group, as a frozen plain object (groups nested; computed defaults left out). */

@@ -38,6 +38,8 @@ export function optionRows(schema: z.ZodType, prefix = ''): OptionRow[] {
     const name = prefix ? `${prefix}.${key}` : key;
     rows.push({ name, meta: m });
     if (m.kind === 'group') rows.push(...optionRows(child, name));
+    // A list of groups: its items' members, as `listeners[].port`.
+    else if (m.kind === 'list' && m.item && metaOf(m.item)?.kind === 'group') rows.push(...optionRows(m.item, `${name}[]`));
   }
   return rows;
 }

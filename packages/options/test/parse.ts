@@ -58,3 +58,12 @@ t.test('describeValue and optionName', async (t) => {
 t.test('defaultsOf: the constant defaults as a plain object', async (t) => {
   t.same(defaultsOf(LIB), { host: '127.0.0.1', port: 8053, backend: 'auto', drainSeconds: 90, hideIdentity: false, metrics: true, version: 'v1', rrl: { rate: 200, slip: 2 } });
 });
+
+t.test('the failure kind: unknown key, required, out of range, anything else', async (t) => {
+  const kinds: string[] = [];
+  const record = (option: string, message: string, kind: string) => { kinds.push(kind); return new Error(`${option} ${message}`); };
+  for (const input of [{ identity: id, nope: 1 }, {}, { identity: id, port: 70_000 }, { identity: id, port: 'x' }, { identity: id, rrl: { rate: 0 } }, { identity: id, zone: { name: 'a', ns: ['a', 'b', 'c', 'd'] } }]) {
+    t.throws(() => parseOptions(LIB, input, record));
+  }
+  t.same(kinds, ['unknown', 'required', 'too-big', 'invalid', 'too-small', 'too-big']);
+});

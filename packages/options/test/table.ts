@@ -27,3 +27,9 @@ t.test('a README section between markers is replaced and read back', async (t) =
   t.throws(() => replaceTable('# no markers', 'x'), /markers not found/);
   t.equal(tableIn('# none'), undefined);
 });
+
+t.test('a list of groups documents its items\' members', async (t) => {
+  const { o } = await import('../src/index.js');
+  const S = o.group({ items: o.list(o.group({ port: o.integer({ min: 1, max: 9, required: true, doc: 'a port' }) }, { doc: 'an item' }), { default: [], doc: 'items' }) }, { doc: 'x' });
+  t.same(optionRows(S).map((r) => r.name), ['items', 'items[].port']);
+});

@@ -1,0 +1,17 @@
+export { createEmulator, CHANNELS, DEPLOY_CHANNEL } from './emulator.js';
+export type { Emulator, EmulatorState, EndpointState } from './emulator.js';
+export { OPTIONS, resolveOptions, optionsTable, FAULT_ERRORS } from './options.js';
+export type { EmulatorOptions, ResolvedOptions, EndpointInput, VantageInput, FaultSpec, RegisteredEndpoint } from './options.js';
+export { EndpointRegistry, VantageTable } from './registry.js';
+export type { Located } from './registry.js';
+export { Faults } from './faults.js';
+export { HEALTH_CHANNEL, INITIAL_REASON } from './health.js';
+export { FLOW_CHANNEL, ERROR_CHANNEL, DROP_REASONS } from './dataplane.js';
+export type { EntryInfo, EndpointCounters, DropReason } from './dataplane.js';
+export { API_CHANNEL } from './api/server.js';
+export { FLOW_LOG_FIELDS, formatFlowRecord, flowLogKey } from './flowlog.js';
+export type { FlowRecord } from './flowlog.js';
+export { METRICS, METRICS_END, METRICS_START, metricsTable, renderMetrics } from './metrics.js';
+export * from './routing.js';
+export { ApiError, BindError, ERROR_CODES, GaEmulatorError, InvalidArgumentError, InvalidOptionError, InvalidStateError } from './errors.js';
+export type { ErrorCode } from './errors.js';
