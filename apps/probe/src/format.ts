@@ -114,7 +114,7 @@ export function formatPrediction(p: Prediction, format: Format): string {
     ]));
   }
   const table = columns(['region', 'predicted', 'share', ...(m ? ['measured', 'share'] : [])], regions.map((r) => [
-    r, (p.regions[r]?.count ?? 0).toFixed(1), pct(p.regions[r]?.share ?? 0), ...(m ? [m.regions[r]?.count ?? 0, pct(m.regions[r]?.share ?? 0)] : []),
+    r, (p.regions[r]?.count ?? 0).toFixed(1), pct((p.regions[r]?.count ?? 0) / p.probes), ...(m ? [m.regions[r]?.count ?? 0, pct((m.regions[r]?.count ?? 0) / m.probes)] : []),
   ]));
   const dials = Object.entries(p.dials).map(([r, d]) => `${r}=${d}`).join(' ');
   const skipped = p.skipped ? ` (${p.skipped} without a position${p.firstChoice === 'measured' ? ' or a measured region' : ''} left out)` : '';

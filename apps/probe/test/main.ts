@@ -170,15 +170,9 @@ t.test('probe predict: from the catchment and from geography, against the measur
   t.match(j, { probes: 470, firstChoice: 'measured', dials: { 'eu-central-1': 50, 'us-east-1': 100 }, regions: { 'eu-central-1': { count: 176 } }, measured: { probes: 469 } });
   t.ok(j.measured.tvd <= 0.1, `TVD ${j.measured.tvd}`);
   const table = await probe(['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=50%', '--against', SEED_EU_DIAL_50]);
-  t.match(table.stdout, /^470 probes, first choice the measured region, dials ap-southeast-1=100 eu-central-1=50 us-east-1=100 us-west-2=100
-
-region\s+predicted\s+share\s+measured\s+share
-/);
-  t.match(table.stdout, /
-eu-central-1\s+176\.0\s+37\.4%\s+155\s+33\.0%
-/);
-  t.match(table.stdout, /total variation distance from the measured run: 0\.0\d+
-$/);
+  t.match(table.stdout, /^470 probes, first choice the measured region, dials ap-southeast-1=100 eu-central-1=50 us-east-1=100 us-west-2=100\n\nregion\s+predicted\s+share\s+measured\s+share\n/);
+  t.match(table.stdout, /\neu-central-1\s+176\.0\s+37\.4%\s+155\s+33\.0%\n/);
+  t.match(table.stdout, /total variation distance from the measured run: 0\.0\d+\n$/);
   const geo = await probe(['predict', '--positions', SEED_DIAL_100, '--regions', 'ap-southeast-1,eu-central-1,us-east-1,us-west-2', '--against', SEED_DIAL_100, '--output', 'json']);
   t.ok((JSON.parse(geo.stdout) as { measured: { tvd: number } }).measured.tvd <= 0.05);
   t.equal((await probe(['predict', '--positions', SEED_DIAL_100, '--output', 'csv'])).stdout.split('\n')[0], 'region,count,share');
@@ -188,8 +182,9 @@ $/);
     [['predict', '--catchment', SEED_DIAL_100, '--positions', SEED_DIAL_100], /^probe: give one of/],
     [['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=150'], /^probe: --dial must be REGION=PERCENT with PERCENT 0\.\.100, got "eu-central-1=150"/],
     [['predict', '--catchment', SEED_DIAL_100, '--dial', 'half'], /^probe: --dial/],
-    [['predict', '--catchment', SEED_DIAL_100, '--dial', 'sa-east-1=50'], /^probe: --dial must name groups of the listener/],
-    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,moon-base-1'], /^probe: --regions must be Regions Global Accelerator supports/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,us-east-1', '--dial', 'sa-east-1=50'], /^probe: --dial must name groups of the listener \(eu-central-1, us-east-1\), got "sa-east-1"/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,xx-nowhere-1'], /^probe: --regions must be Regions Global Accelerator supports endpoints in, got "xx-nowhere-1"/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,moon-base-1'], /^probe: --regions\[1\] must be an AWS region, got "moon-base-1"/],
   ];
   for (const [argv, message] of usage) {
     const u = await probe(argv);
