@@ -5,20 +5,21 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { atlasTable, readAtlasResults, readJsonFile } from './atlas.js';
+import { atlasTable, readAtlasResults, readJsonFile, totalVariationDistance } from './atlas.js';
 import { measureAtlas } from './atlas-measure.js';
 import { compareRuns } from './compare.js';
 import { measureDns } from './dns.js';
-import { OutputError } from './errors.js';
+import { OutputError, UsageError } from './errors.js';
 import type { InvalidOptionError } from './errors.js';
-import { formatAtlasTable, formatComparison, formatMeasure } from './format.js';
+import { formatAtlasTable, formatComparison, formatMeasure, formatPrediction } from './format.js';
 import type { Format } from './format.js';
 import { measureHttp } from './http.js';
 import { renderMap, renderMapPng } from './map.js';
 import {
   ATLAS_CLI, ATLAS_MEASURE_CLI, ATLAS_MEASURE_OPTIONS, COMPARE_CLI, COMPARE_OPTIONS, DNS_CLI, DNS_OPTIONS, HTTP_CLI, HTTP_OPTIONS, MAP_OPTIONS,
-  READ_OPTIONS, SWEEP_CLI, SWEEP_OPTIONS,
+  PREDICT_CLI, PREDICT_OPTIONS, READ_OPTIONS, SWEEP_CLI, SWEEP_OPTIONS,
 } from './options.js';
+import { predict } from './predict.js';
 import { sweep } from './sweep.js';
 import type { OptionsOutput } from './options.js';
 
@@ -199,6 +200,35 @@ export const COMMANDS: readonly CommandDef[] = [
       const read = values.get(READ_OPTIONS);
       const [before, after] = await Promise.all([readAtlasResults(cli.before, read), readAtlasResults(cli.after, read)]);
       print(io, formatComparison(compareRuns(before, after, values.get(COMPARE_OPTIONS)), cli.output as Format));
+      return 0;
+    },
+  },
+  {
+    name: 'predict',
+    summary: "predict the per-region table under new traffic dials, from a measured catchment (--catchment) or from geography alone (--positions), by the emulator's routing model",
+    args: [],
+    schemas: [{ schema: PREDICT_CLI }, { schema: PREDICT_OPTIONS }, { schema: READ_OPTIONS }],
+    async run(values, io) {
+      const cli = values.get(PREDICT_CLI);
+      const read = values.get(READ_OPTIONS);
+      if ((cli.catchment === undefined) === (cli.positions === undefined)) throw new UsageError('give one of --catchment FILE (a measured run) or --positions FILE (geography alone)');
+      const dials: Record<string, number> = {};
+      for (const d of cli.dial ?? []) {
+        const [region, percent] = d.replace(/%$/, '').split('=') as [string, string];
+        if (Number(percent) > 100) throw new UsageError(`--dial must be REGION=PERCENT with PERCENT 0..100, got ${JSON.stringify(d)}`);
+        dials[region] = Number(percent);
+      }
+      const run = await readAtlasResults((cli.catchment ?? cli.positions) as string, read);
+      const options = values.get(PREDICT_OPTIONS, {
+        dials: [dials, '--dial'],
+        firstChoice: [cli.catchment !== undefined ? 'measured' : 'nearest', cli.catchment !== undefined ? '--catchment' : '--positions'],
+      });
+      const prediction = predict(run, options);
+      if (cli.against) {
+        const table = atlasTable(await readAtlasResults(cli.against, read));
+        prediction.measured = { probes: table.probes, regions: table.regions, tvd: totalVariationDistance(prediction, table) };
+      }
+      print(io, formatPrediction(prediction, cli.output as Format));
       return 0;
     },
   },

@@ -4,6 +4,7 @@
  */
 import type { AtlasTable } from './atlas.js';
 import type { Comparison } from './compare.js';
+import type { Prediction } from './predict.js';
 import type { MeasureReport, Percentiles } from './tally.js';
 
 export type Format = 'table' | 'json' | 'csv';
@@ -101,4 +102,22 @@ export function formatComparison(c: Comparison, format: Format): string {
   else out.push('no probe moved', '');
   out.push(columns(['stayed in', 'count'], Object.entries(c.stayed)));
   return out.join('\n');
+}
+/** `probe predict`. */
+export function formatPrediction(p: Prediction, format: Format): string {
+  if (format === 'json') return json(p);
+  const regions = [...new Set([...Object.keys(p.regions), ...Object.keys(p.measured?.regions ?? {})])];
+  const m = p.measured;
+  if (format === 'csv') {
+    return csv(['region', 'count', 'share', ...(m ? ['measured', 'measuredShare'] : [])], regions.map((r) => [
+      r, p.regions[r]?.count ?? 0, p.regions[r]?.share ?? 0, ...(m ? [m.regions[r]?.count ?? 0, m.regions[r]?.share ?? 0] : []),
+    ]));
+  }
+  const table = columns(['region', 'predicted', 'share', ...(m ? ['measured', 'share'] : [])], regions.map((r) => [
+    r, (p.regions[r]?.count ?? 0).toFixed(1), pct((p.regions[r]?.count ?? 0) / p.probes), ...(m ? [m.regions[r]?.count ?? 0, pct((m.regions[r]?.count ?? 0) / m.probes)] : []),
+  ]));
+  const dials = Object.entries(p.dials).map(([r, d]) => `${r}=${d}`).join(' ');
+  const skipped = p.skipped ? ` (${p.skipped} without a position${p.firstChoice === 'measured' ? ' or a measured region' : ''} left out)` : '';
+  const head = `${p.probes} probes${skipped}, first choice ${p.firstChoice === 'measured' ? 'the measured region' : 'the nearest group'}, dials ${dials}`;
+  return [head, '', table, ...(m ? ['', `total variation distance from the measured run: ${m.tvd.toFixed(4)}`] : [])].join('\n');
 }

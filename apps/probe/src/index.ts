@@ -13,6 +13,8 @@ export type { MapLayout, MapOptions } from './map.js';
 export { measureAtlas, measurementRequest } from './atlas-measure.js';
 export type { AtlasHooks, AtlasMeasurement, AtlasStatus, MeasureAtlasOptions } from './atlas-measure.js';
 export { compareRuns } from './compare.js';
+export { predict } from './predict.js';
+export type { Prediction, PredictOptions } from './predict.js';
 export type { CompareOptions, Comparison } from './compare.js';
 export { identityFromHttpBody, regionFromIdentity } from './identity.js';
 export { percentiles, tally } from './tally.js';

@@ -26,7 +26,7 @@ async function probe(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ cod
 t.test('--help, --version, no command', async (t) => {
   const help = await probe(['--help']);
   t.equal(help.code, 0);
-  for (const c of ['http', 'dns', 'sweep', 'atlas', 'compare']) t.match(help.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['http', 'dns', 'sweep', 'atlas', 'compare', 'predict']) t.match(help.stdout, new RegExp(`\\n  ${c} `));
   t.same(await probe(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
   const sub = await probe(['atlas', 'measure', '--help']);
   t.match(sub.stdout, /--api-url <URL>\s+RIPE Atlas API base URL \(default:\s+'https:\/\/atlas\.ripe\.net'\)/);
@@ -161,6 +161,36 @@ t.test('probe atlas measure against the fake API: key from the environment, resu
   const denied = await probe(['atlas', 'measure', '--target', '192.0.2.1', '--key', 'wrong', '--api-url', f.url]);
   t.equal(denied.code, 1);
   t.match(denied.stderr, /^probe: RIPE Atlas API POST \/api\/v2\/measurements\/: HTTP 403/);
+});
+
+t.test('probe predict: from the catchment and from geography, against the measured runs', async (t) => {
+  const r = await probe(['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=50', '--against', SEED_EU_DIAL_50, '--output', 'json']);
+  t.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { probes: number; regions: Record<string, { count: number }>; measured: { probes: number; tvd: number } };
+  t.match(j, { probes: 470, firstChoice: 'measured', dials: { 'eu-central-1': 50, 'us-east-1': 100 }, regions: { 'eu-central-1': { count: 176 } }, measured: { probes: 469 } });
+  t.ok(j.measured.tvd <= 0.1, `TVD ${j.measured.tvd}`);
+  const table = await probe(['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=50%', '--against', SEED_EU_DIAL_50]);
+  t.match(table.stdout, /^470 probes, first choice the measured region, dials ap-southeast-1=100 eu-central-1=50 us-east-1=100 us-west-2=100\n\nregion\s+predicted\s+share\s+measured\s+share\n/);
+  t.match(table.stdout, /\neu-central-1\s+176\.0\s+37\.4%\s+155\s+33\.0%\n/);
+  t.match(table.stdout, /total variation distance from the measured run: 0\.0\d+\n$/);
+  const geo = await probe(['predict', '--positions', SEED_DIAL_100, '--regions', 'ap-southeast-1,eu-central-1,us-east-1,us-west-2', '--against', SEED_DIAL_100, '--output', 'json']);
+  t.ok((JSON.parse(geo.stdout) as { measured: { tvd: number } }).measured.tvd <= 0.05);
+  t.equal((await probe(['predict', '--positions', SEED_DIAL_100, '--output', 'csv'])).stdout.split('\n')[0], 'region,count,share');
+
+  const usage: [string[], RegExp][] = [
+    [['predict', '--dial', 'eu-central-1=50'], /^probe: give one of --catchment FILE/],
+    [['predict', '--catchment', SEED_DIAL_100, '--positions', SEED_DIAL_100], /^probe: give one of/],
+    [['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=150'], /^probe: --dial must be REGION=PERCENT with PERCENT 0\.\.100, got "eu-central-1=150"/],
+    [['predict', '--catchment', SEED_DIAL_100, '--dial', 'half'], /^probe: --dial/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,us-east-1', '--dial', 'sa-east-1=50'], /^probe: --dial must name groups of the listener \(eu-central-1, us-east-1\), got "sa-east-1"/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,xx-nowhere-1'], /^probe: --regions must be Regions Global Accelerator supports endpoints in, got "xx-nowhere-1"/],
+    [['predict', '--catchment', SEED_DIAL_100, '--regions', 'eu-central-1,moon-base-1'], /^probe: --regions\[1\] must be an AWS region, got "moon-base-1"/],
+  ];
+  for (const [argv, message] of usage) {
+    const u = await probe(argv);
+    t.equal(u.code, 2, argv.join(' '));
+    t.match(u.stderr, message, argv.join(' '));
+  }
 });
 
 t.test('the bin launcher: runs the built CLI, or says to build', async (t) => {

@@ -35,4 +35,7 @@ t.test('npm pack: the tarballs install into an empty directory, and probe runs t
   t.equal(atlas.code, 0, atlas.stderr);
   t.match(JSON.parse(atlas.stdout), { probes: 470, regions: { 'eu-central-1': { count: 352 } } });
   t.same([...readFileSync(join(dir, 'map.png')).subarray(1, 4)], [...Buffer.from('PNG')], 'resvg and the Natural Earth land load from the installed copy');
+  const predict = await run(join(dir, 'node_modules', '.bin', 'probe'), ['predict', '--catchment', SEED_DIAL_100, '--dial', 'eu-central-1=50', '--output', 'json'], { cwd: dir });
+  t.equal(predict.code, 0, predict.stderr);
+  t.match(JSON.parse(predict.stdout), { probes: 470, regions: { 'eu-central-1': { count: 176 } } }, "the routing model loads from the installed emulator package");
 });

@@ -26,7 +26,7 @@ t.test('error codes: every code documented, every documented code exists', async
 });
 
 t.test('the package index exports what the lab imports', async (t) => {
-  for (const name of ['measureHttp', 'measureDns', 'sweep', 'readAtlasResults', 'parseRun', 'atlasTable', 'totalVariationDistance', 'renderMap', 'renderMapPng', 'measureAtlas', 'compareRuns', 'main']) {
+  for (const name of ['measureHttp', 'measureDns', 'sweep', 'readAtlasResults', 'parseRun', 'atlasTable', 'totalVariationDistance', 'renderMap', 'renderMapPng', 'measureAtlas', 'compareRuns', 'predict', 'main']) {
     t.type((probe as Record<string, unknown>)[name], 'function', name);
   }
 });
