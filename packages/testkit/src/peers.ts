@@ -1,9 +1,9 @@
 /**
- * Peer configurations for running a trusted server on loopback beside our origins. NSD and
- * Knot (the DNS differential tests and the DNS benchmark): one listener on 127.0.0.1, one
- * worker, RRL off (NSD's can be turned on), the given identity, NSID and version, and
- * optionally one zone from `<dir>/<zone>.zone`. nginx (the HTTP differential tests and the
- * HTTP benchmark): one process, `return 200` with the given body and headers on every path.
+ * Peer configurations for running them on loopback beside our origins: NSD and Knot (the DNS
+ * differential tests, the DNS benchmark, probe's tests: one listener on 127.0.0.1, one worker,
+ * RRL off (NSD's can be turned on), the given identity, NSID and version, and optionally one
+ * zone from `<dir>/<zone>.zone`), and nginx answering every path with one body (the HTTP
+ * benchmark, probe's tests: one process, no master, files under `dir`).
  */
 import { join } from 'node:path';
 
@@ -66,20 +66,25 @@ database:
 ${zone}`;
 }
 
-export interface HttpPeerConfig {
+export interface NginxPeerConfig {
   port: number;
-  /** directory for the pid, logs and temp paths */
+  /** directory for the pid, error log and temp paths */
   dir: string;
-  /** the body `return 200` answers with */
+  /** what every path answers with status 200 (e.g. the seed's `hostname: <id>\n`) */
   body: string;
-  /** headers added to every response (`always`) */
+  /** @default 'text/plain; charset=utf-8' */
+  contentType?: string;
+  /** response headers added to every answer */
   headers?: Readonly<Record<string, string>>;
+  /** listen with SO_REUSEPORT. @default false */
+  reuseport?: boolean;
+  /** requests per keep-alive connection. @default nginx's (1000) */
+  keepaliveRequests?: number;
 }
 
-/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. Run: `nginx -p <dir> -c <file> -e <dir>/nginx-error.log`. */
-export function nginxConf(c: HttpPeerConfig): string {
-  const quote = (v: string): string => JSON.stringify(v);
-  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} ${quote(v)} always;\n`).join('');
+/** nginx.conf: one process (no master), `return 200` with the body, on 127.0.0.1 only. Run: `nginx -e <dir>/nginx-error.log -p <dir> -c <file>`. */
+export function nginxConf(c: NginxPeerConfig): string {
+  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} "${v}" always;\n`).join('');
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -93,12 +98,11 @@ http {
   fastcgi_temp_path ${join(c.dir, 'fastcgi')};
   uwsgi_temp_path ${join(c.dir, 'uwsgi')};
   scgi_temp_path ${join(c.dir, 'scgi')};
-  keepalive_requests 10000000;
-  server_tokens off;
+${c.keepaliveRequests !== undefined ? `  keepalive_requests ${c.keepaliveRequests};\n` : ''}  server_tokens off;
   server {
-    listen 127.0.0.1:${c.port} reuseport;
-    default_type "text/plain; charset=utf-8";
-${headers}    location / { return 200 ${quote(c.body)}; }
+    listen 127.0.0.1:${c.port}${c.reuseport ? ' reuseport' : ''};
+    default_type "${c.contentType ?? 'text/plain; charset=utf-8'}";
+${headers}    location / { return 200 "${c.body.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"; }
   }
 }
 `;
