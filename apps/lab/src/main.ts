@@ -1,0 +1,252 @@
+/**
+ * The anycast-lab command line: commander subcommands whose flags, LAB_* variables, --help and
+ * README tables come from the option descriptions (src/options.ts). It owns the process:
+ * logging (pino JSON lines on stderr: health changes, deploys, origins exiting), signals (the
+ * first SIGINT or SIGTERM drains and stops everything, a second stops at once) and exit codes:
+ * 0 done, 1 failed (an origin would not start, a step of the experiment failed), 2 usage (a bad
+ * flag, variable or config file; nothing was started), 130/143 when a second signal cut the
+ * drain short. Errors are one line: `anycast-lab: <message>`.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig } from '@anycast-origin/config';
+import type { AnycastConfig } from '@anycast-origin/config';
+import { CHANNELS } from '@anycast-origin/ga-emulator';
+import { addFlags, envLayer, flagLayer, givenFlags, mergeLayers, UsageError as OptionsUsageError, validateLayer } from '@anycast-origin/options';
+import type { Flag } from '@anycast-origin/options';
+import type { z } from 'zod';
+import { InputError, LabError, UsageError } from './errors.js';
+import { startLab } from './lab.js';
+import type { Lab, LabSpec } from './lab.js';
+import { COMMAND_FLAGS, DEFAULT_CONFIG, UP_OPTIONS } from './options.js';
+import type { UpSettings } from './options.js';
+import { pasteText } from './paste.js';
+import { removeStateFile, writeStateFile } from './state-file.js';
+import { defaultVantagePoints, readVantageFile } from './vantage.js';
+import type { VantageSpec } from './plan.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Io {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Where SIGINT and SIGTERM come from (the process; tests pass an emitter). */
+  signals: NodeJS.EventEmitter;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The service config: the file given, else infra/anycast.config.json here, else the repository's. */
+export function configPath(given: string | undefined): string {
+  if (given !== undefined) return given;
+  if (existsSync(DEFAULT_CONFIG)) return DEFAULT_CONFIG;
+  const repo = fileURLToPath(new URL(`../../../${DEFAULT_CONFIG}`, import.meta.url));
+  return existsSync(repo) ? repo : DEFAULT_CONFIG;
+}
+
+export function readConfig(file: string): AnycastConfig {
+  try {
+    return loadConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(file, e.message.startsWith(file) ? e.message.slice(file.length).replace(/^:\s*/, '') : e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** The settings of a command: flags over LAB_* variables over the defaults, validated. */
+function settingsOf<S extends z.ZodType>(schema: S, cmd: Command, flags: readonly Flag[], env: NodeJS.ProcessEnv): z.output<S> {
+  try {
+    const layer = mergeLayers([envLayer(flags, env), flagLayer(flags, givenFlags(cmd, flags))]);
+    return validateLayer(schema, layer, flags);
+  } catch (e) {
+    if (e instanceof OptionsUsageError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+function createLogger(level: string, stderr: NodeJS.WritableStream): Logger {
+  const dest = stderr === process.stderr ? pino.destination({ dest: 2, sync: true }) : stderr;
+  return pino({ name: 'anycast-lab', level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+}
+
+/** Log what the emulator reports (it never logs itself); returns the function that unsubscribes. */
+export function logEmulatorEvents(log: Logger): () => void {
+  const last = new Map<string, string>();
+  const listeners: [string, (m: unknown) => void][] = [
+    [CHANNELS.health, (m) => {
+      const h = m as { region: string; endpointId: string; from: string; to: string; reason?: string; endpointGroupArn: string };
+      log.info({ region: h.region, endpoint: h.endpointId, from: h.from, to: h.to, reason: h.reason, group: h.endpointGroupArn.slice(h.endpointGroupArn.lastIndexOf('/') + 1) }, `health ${h.region} ${h.endpointId} ${h.from} -> ${h.to}`);
+    }],
+    [CHANNELS.deploy, (m) => {
+      // every API change reports IN_PROGRESS: log changes of status only
+      const { acceleratorArn, status } = m as { acceleratorArn: string; status: string };
+      if (last.get(acceleratorArn) === status) return;
+      last.set(acceleratorArn, status);
+      log.info({ acceleratorArn, status }, `accelerator ${status}`);
+    }],
+    [CHANNELS.error, (m) => log.warn({ err: (m as { error?: Error }).error }, 'emulator error')],
+  ];
+  for (const [name, fn] of listeners) subscribe(name, fn);
+  return () => {
+    for (const [name, fn] of listeners) unsubscribe(name, fn);
+  };
+}
+
+/** The lab's spec from a command's settings. */
+export function labSpec(s: Omit<UpSettings, 'stateFile' | 'vantage' | 'atlasProbes'>, vantagePoints: readonly VantageSpec[]): LabSpec {
+  const configFile = configPath(s.config);
+  const config = readConfig(configFile);
+  const healthIntervalSeconds = s.healthInterval ?? Math.max(...config.listeners.map((l) => l.healthCheck.intervalSeconds));
+  return {
+    config, configFile, api: s.api, healthIntervalSeconds, deploySeconds: s.deploySeconds,
+    originAddresses: s.originAddresses, vantageAddresses: s.vantageAddresses, entryAddresses: s.entryAddresses,
+    originHttpPort: s.originHttpPort, originDnsPort: s.originDnsPort, entryPorts: s.entryPorts,
+    vantagePoints, logs: s.logs, startTimeoutSeconds: s.startTimeoutSeconds,
+  };
+}
+
+/**
+ * Wait for the first SIGINT/SIGTERM, drain and stop the lab; a second signal stops it at once.
+ * Resolves with the exit code.
+ */
+function stopOnSignals(lab: Lab, io: Io, log: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let code = 0;
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!draining) {
+        draining = true;
+        log.info({ signal, drainSeconds: lab.drainSeconds }, `${signal}: draining the origins for ${lab.drainSeconds} s, then stopping (again: stop at once)`);
+        void lab.stop({ drain: true });
+        return;
+      }
+      if (code !== 0) return;
+      code = SIGNAL_EXIT[signal] ?? 1;
+      log.warn({ signal }, `${signal} again: stopping now`);
+      void lab.stop({ drain: false });
+    };
+    io.signals.on('SIGINT', onSignal);
+    io.signals.on('SIGTERM', onSignal);
+    void lab.stopped.then(() => {
+      io.signals.off('SIGINT', onSignal);
+      io.signals.off('SIGTERM', onSignal);
+      log.info('stopped: no origin, entry or API left');
+      resolve(code);
+    });
+  });
+}
+
+async function runUp(s: UpSettings, io: Io): Promise<number> {
+  const log = createLogger(s.logLevel, io.stderr);
+  const vantagePoints = s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints();
+  const spec = labSpec(s, vantagePoints);
+  // a signal while starting: stop as soon as the lab is up (or has failed)
+  let early: NodeJS.Signals | undefined;
+  const onEarly = (sig: NodeJS.Signals) => (early = sig);
+  io.signals.on('SIGINT', onEarly);
+  io.signals.on('SIGTERM', onEarly);
+  const unsubscribe = logEmulatorEvents(log);
+  let lab: Lab;
+  try {
+    lab = await startLab(spec, {
+      onOriginExit: (i, exit) => log.warn({ instance: i.instanceId, region: i.region, ...exit }, `origin ${i.instanceId} (${i.region}) exited on its own`),
+    });
+  } catch (e) {
+    unsubscribe();
+    throw e;
+  } finally {
+    io.signals.off('SIGINT', onEarly);
+    io.signals.off('SIGTERM', onEarly);
+  }
+  try {
+    const round = (n: number) => Number(n.toFixed(3));
+    const { originsServing, deployed, healthy } = lab.startup;
+    log.info({ startupSeconds: round(healthy), originsServing: round(originsServing), deployed: round(deployed), processSeconds: round(process.uptime()), instances: lab.instances.length, vantagePoints: lab.vantagePoints.length, api: lab.apiUrl }, 'lab up');
+    if (s.stateFile) writeStateFile(s.stateFile, lab.state());
+    io.stdout.write(s.output === 'json' ? `${JSON.stringify(lab.state(), null, 2)}\n` : pasteText(lab, { healthIntervalSeconds: spec.healthIntervalSeconds, deploySeconds: spec.deploySeconds }));
+    const done = stopOnSignals(lab, io, log);
+    if (early) io.signals.emit(early, early);
+    return await done;
+  } catch (e) {
+    await lab.stop({ drain: false });
+    throw e;
+  } finally {
+    if (s.stateFile) removeStateFile(s.stateFile);
+    unsubscribe();
+  }
+}
+
+interface CommandDef {
+  name: 'up' | 'experiment';
+  summary: string;
+  schema: z.ZodType;
+  run(settings: unknown, io: Io): Promise<number>;
+}
+
+const COMMANDS: CommandDef[] = [
+  {
+    name: 'up',
+    summary: 'stand the service of the config up on this machine and print what to paste; Ctrl-C drains and stops it',
+    schema: UP_OPTIONS,
+    run: (s, io) => runUp(s as UpSettings, io),
+  },
+];
+
+function fail(io: Io, e: unknown, command: string): number {
+  const message = e instanceof Error ? e.message : String(e);
+  const usage = e instanceof LabError && e.exitCode === 2 && e.code !== 'LAB_ERR_INPUT';
+  io.stderr.write(`anycast-lab: ${message}${usage ? ` (see anycast-lab ${command ? `${command} ` : ''}--help)` : ''}\n`);
+  return e instanceof LabError ? e.exitCode : 1;
+}
+
+/** The commander program (exported for the README test). */
+export function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, onRun: (def: CommandDef, cmd: Command) => void): Command {
+  const program = new Command('anycast-lab')
+    .description('The anycast service of infra/anycast.config.json on one machine: anycast-origin processes per region and instance behind a local Global Accelerator, vantage points around the world; and the seed article\'s experiment as one command.')
+    .version(VERSION, '-V, --version')
+    .helpOption('-h, --help', 'show this help')
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
+  for (const def of COMMANDS) {
+    const cmd = program.command(def.name).description(def.summary).helpOption('-h, --help', 'show this help').allowExcessArguments(false);
+    addFlags(cmd, COMMAND_FLAGS[def.name]);
+    cmd.action(() => onRun(def, cmd));
+  }
+  return program;
+}
+
+/** Run the command line; resolves with the exit code. */
+export async function main(io: Io = { argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, signals: process }): Promise<number> {
+  let chosen: { def: CommandDef; cmd: Command } | undefined;
+  const program = buildProgram(io, (def, cmd) => (chosen = { def, cmd }));
+  try {
+    await program.parseAsync([...io.argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+      const sub = COMMANDS.find((d) => io.argv.includes(d.name))?.name ?? '';
+      return fail(io, new UsageError(e.message.replace(/^error: /, ''), { cause: e }), sub);
+    }
+    return fail(io, e, '');
+  }
+  if (!chosen) {
+    io.stderr.write(program.helpInformation());
+    return 2;
+  }
+  const { def, cmd } = chosen;
+  try {
+    const settings = settingsOf(def.schema, cmd, COMMAND_FLAGS[def.name], io.env);
+    return await def.run(settings, io);
+  } catch (e) {
+    return fail(io, e, def.name);
+  }
+}
