@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '@anycast-origin/config';
+import { ConfigError, ConfigFileError, loadConfig } from '@anycast-origin/config';
 import type { AnycastConfig } from '@anycast-origin/config';
 import { CHANNELS } from '@anycast-origin/ga-emulator';
 import { addFlags, envLayer, flagLayer, givenFlags, mergeLayers, UsageError as OptionsUsageError, validateLayer } from '@anycast-origin/options';
@@ -54,7 +54,8 @@ export function readConfig(file: string): AnycastConfig {
   try {
     return loadConfig(file);
   } catch (e) {
-    if (e instanceof ConfigError) throw new InputError(file, e.message.startsWith(file) ? e.message.slice(file.length).replace(/^:\s*/, '') : e.message, { cause: e });
+    if (e instanceof ConfigFileError) throw new InputError(file, e.message.slice(`config file ${e.file}: `.length), { cause: e });
+    if (e instanceof ConfigError) throw new InputError(file, e.message, { cause: e });
     throw e;
   }
 }
