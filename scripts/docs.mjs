@@ -14,6 +14,7 @@ const TABLES = [
   ['packages/dns-origin/README.md', 'packages/dns-origin/dist/options.js', 'OPTIONS', 'options'],
   ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
   ['packages/config/README.md', 'packages/config/dist/schema.js', 'CONFIG', 'options'],
+  ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
 ];
@@ -34,4 +35,19 @@ for (const [readme, module, name, kind] of TABLES) {
     writeFileSync(file, after);
     process.stdout.write(`docs: ${readme} updated\n`);
   }
+}
+
+// probe: one flag table per command and one option table per exported function (apps/probe/src/docs.ts).
+try {
+  const { updateReadme } = await import(new URL('apps/probe/dist/docs.js', root).href);
+  const file = fileURLToPath(new URL('apps/probe/README.md', root));
+  const before = readFileSync(file, 'utf8');
+  const after = updateReadme(before);
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write('docs: apps/probe/README.md updated\n');
+  }
+} catch (e) {
+  process.stderr.write(`docs: apps/probe/dist/docs.js not built (npm run build): ${e.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
 }

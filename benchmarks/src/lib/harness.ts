@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class MissingToolError extends Error {
-  readonly code = 'BENCH_ERR_MISSING_TOOL';
+  readonly code = 'BENCHMARKS_ERR_MISSING_TOOL';
   constructor(readonly tools: readonly { command: string; aptPackage: string }[]) {
     super(`missing tools: ${tools.map((t) => t.command).join(', ')}; install with: apt-get install ${[...new Set(tools.map((t) => t.aptPackage))].join(' ')}`);
     this.name = 'MissingToolError';

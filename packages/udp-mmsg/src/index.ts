@@ -18,10 +18,16 @@
  * `openBatchSocket` throws UDP_MMSG_ERR_UNAVAILABLE: callers fall back to node:dgram.
  */
 import { createRequire } from 'node:module';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
+import { parseOptions } from '@anycast-origin/options';
+import { OPTIONS } from './options.js';
+import type { BatchSocketOptions } from './options.js';
+
+export { OPTIONS } from './options.js';
+export type { BatchSocketOptions, MessageHandler } from './options.js';
 
 /** Mirrors src/udp_mmsg.h. */
 const META_LEN = 0;
@@ -107,32 +113,6 @@ export function unavailableReason(): string | undefined {
   return binding ? undefined : loadError?.message;
 }
 
-export type MessageHandler = (msg: Buffer, address: string, port: number, v6: boolean) => Buffer | null | undefined;
-
-export interface BatchSocketOptions {
-  /** IP literal to bind ('::' is dual-stack: IPv4 senders arrive IPv4-mapped). */
-  host: string;
-  /** 0: an ephemeral port. */
-  port: number;
-  /** Called for every datagram; returns the reply to its sender, or null. */
-  onMessage: MessageHandler;
-  /** Errors that do not close the socket: a failed send, a dropped datagram or reply. */
-  onError?: (error: Error) => void;
-  /** SO_RCVBUF, bytes (the kernel doubles it, capped by net.core.rmem_max). @default 4 MiB */
-  recvBufferBytes?: number;
-  /** Datagrams read per recvmmsg, 1..256. @default 64 */
-  batch?: number;
-  /** Largest datagram accepted; larger ones are dropped and reported. 512..65536. @default 65536 */
-  maxDatagramBytes?: number;
-  /** Largest reply; a larger one is not sent and is reported. 512..65536. @default 4096 */
-  maxReplyBytes?: number;
-  /**
-   * SO_REUSEPORT: other sockets (other processes) may bind the same port and share its load.
-   * Needs a fixed `port`. @default false
-   */
-  reusePort?: boolean;
-}
-
 export interface BatchSocketStats {
   /** Datagrams received. */
   received: number;
@@ -152,14 +132,6 @@ export interface BatchSocket {
   readonly stats: Readonly<BatchSocketStats>;
   /** Stop reading and close the socket; resolves when the port is free. Idempotent. */
   close(): Promise<void>;
-}
-
-function intOption(name: string, value: unknown, min: number, max: number, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : typeof value}`);
-  }
-  return value;
 }
 
 /** A system error shaped like Node's (code, errno, syscall, address, port). */
@@ -185,22 +157,11 @@ function systemError(errno: number, syscall: string, host: string, port: number)
  * (code EADDRINUSE, EADDRNOTAVAIL, EACCES...) when the bind fails.
  */
 export function openBatchSocket(options: BatchSocketOptions): BatchSocket {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'must be an object');
-  const { host, onMessage } = options;
-  const v6 = typeof host === 'string' && isIPv6(host);
-  if (typeof host !== 'string' || (!v6 && !isIPv4(host))) throw new InvalidOptionError('host', `must be an IP literal, got ${JSON.stringify(host)}`);
-  const port = intOption('port', options.port, 0, 65535, 0);
-  if (typeof onMessage !== 'function') throw new InvalidOptionError('onMessage', 'must be a function');
-  const onError = options.onError;
-  if (onError !== undefined && typeof onError !== 'function') throw new InvalidOptionError('onError', 'must be a function');
-  const recvBufferBytes = intOption('recvBufferBytes', options.recvBufferBytes, 0, 1 << 30, 4 << 20);
-  const batch = intOption('batch', options.batch, 1, 256, 64);
-  const slot = intOption('maxDatagramBytes', options.maxDatagramBytes, 512, 65536, 65536);
-  const outSlot = intOption('maxReplyBytes', options.maxReplyBytes, 512, 65536, 4096);
-  if (options.reusePort !== undefined && typeof options.reusePort !== 'boolean') throw new InvalidOptionError('reusePort', 'must be a boolean');
+  const { host, port, onMessage, onError, recvBufferBytes, batch, maxDatagramBytes: slot, maxReplyBytes: outSlot, reusePort } = parseOptions(OPTIONS, options, (option, message) => new InvalidOptionError(option, message));
+  const v6 = isIPv6(host);
   // With SO_REUSEPORT set, Linux may hand out as "ephemeral" a port that a reuseport group of
   // the same user already serves, and the new socket would silently take part of its traffic.
-  if (options.reusePort === true && port === 0) throw new InvalidOptionError('port', 'must be a fixed port with reusePort (port 0 could join another reuseport group of this user)');
+  if (reusePort && port === 0) throw new InvalidOptionError('port', 'must be a fixed port with reusePort (port 0 could join another reuseport group of this user), got 0');
   const b = load();
   if (b === null) throw new UdpMmsgError(`native recvmmsg/sendmmsg addon unavailable: ${loadError?.message ?? 'not built'}`, 'UDP_MMSG_ERR_UNAVAILABLE', { cause: loadError });
 
@@ -262,7 +223,7 @@ export function openBatchSocket(options: BatchSocketOptions): BatchSocket {
 
   let ep: External;
   try {
-    ep = b.open(host, port, v6 ? 1 : 0, recvBufferBytes, batch, input, slot, metaAb, output, outSlot, onBatch, onNativeError, options.reusePort ? OPEN_REUSEPORT : 0);
+    ep = b.open(host, port, v6 ? 1 : 0, recvBufferBytes, batch, input, slot, metaAb, output, outSlot, onBatch, onNativeError, reusePort ? OPEN_REUSEPORT : 0);
   } catch (err) {
     const e = err as { errno?: number; syscall?: string };
     if (typeof e.errno === 'number' && typeof e.syscall === 'string') throw systemError(e.errno, e.syscall, host, port);

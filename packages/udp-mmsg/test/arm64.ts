@@ -11,7 +11,7 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSocket } from 'node:dgram';
 import { dirname, join } from 'node:path';
@@ -37,14 +37,25 @@ function requirements(): { skip?: string } {
   return { skip: why };
 }
 
+/** The package's production dependencies, transitively, flat into `into` (as npm installs them). */
+function copyProductionDependencies(from: string, into: string, seen = new Set<string>()): void {
+  const pkgJson = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const name of Object.keys(pkgJson.dependencies ?? {})) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const dir = dirname(createRequire(join(from, 'package.json')).resolve(`${name}/package.json`));
+    cpSync(dir, join(into, name), { recursive: true, dereference: true, filter: (src) => !src.includes(`${dir}/node_modules`) && !src.includes('/test/') && !src.endsWith('.ts') || src.endsWith('.d.ts') });
+    copyProductionDependencies(dir, into, seen);
+  }
+}
+
 t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst in batches', requirements(), async (t) => {
   t.ok(hasCommand('qemu-aarch64-static'));
   // The package as npm installs it: dist, package.json, node-gyp-build, prebuilds/linux-arm64.
   const pkg = t.testdir({});
   cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  const gypBuild = dirname(createRequire(import.meta.url).resolve('node-gyp-build/package.json'));
-  cpSync(gypBuild, join(pkg, 'node_modules', 'node-gyp-build'), { recursive: true });
+  copyProductionDependencies(ROOT, join(pkg, 'node_modules'));
   mkdirSync(join(pkg, 'prebuilds', 'linux-arm64'), { recursive: true });
   const built = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--arch', 'arm64', '--out', join(pkg, 'prebuilds', 'linux-arm64', 'node.napi.node')], { cwd: ROOT, timeoutMs: 120_000 });
   t.equal(built.code, 0, `cross build: ${built.stderr}`);

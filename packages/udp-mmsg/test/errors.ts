@@ -25,3 +25,10 @@ t.test('the C header and the TypeScript wrapper agree on the shared layout', asy
   t.ok(defines.length >= 10);
   for (const [, name, value] of defines) t.match(wrapper, `const ${name} = ${value};`, `${name} = ${value}`);
 });
+
+t.test('the README option table is the one the option descriptions make', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { optionsTable, tableIn } = await import('@anycast-origin/options');
+  const { OPTIONS } = await import('../src/index.js');
+  t.equal(tableIn(readFileSync(new URL('../README.md', import.meta.url), 'utf8')), optionsTable(OPTIONS));
+});

@@ -218,7 +218,9 @@ t.test('options are validated up front, naming the option', async (t) => {
     t.ok(caught instanceof InvalidOptionError, `${option}: an InvalidOptionError`);
     t.match(caught, { option, code: 'UDP_MMSG_ERR_INVALID_OPTION', message: new RegExp(`^${option} `) }, option);
   }
-  t.throws(() => openBatchSocket(null as unknown as BatchSocketOptions), new InvalidOptionError('options', 'must be an object'));
+  t.throws(() => openBatchSocket(null as unknown as BatchSocketOptions), { option: 'options', message: 'options must be an object, got null' });
+  t.throws(() => openBatchSocket({ ...ok, batch: 0 }), { message: 'batch must be an integer 1..256, got 0' }, 'the one message format');
+  t.throws(() => openBatchSocket({ host: '127.0.0.1', port: 0 } as unknown as BatchSocketOptions), { message: 'onMessage is required (a function)' });
   t.ok(ERROR_CODES.includes('UDP_MMSG_ERR_INVALID_OPTION'));
 });
 
