@@ -70,7 +70,7 @@ export interface Lab {
   readonly config: AnycastConfig;
   readonly instances: readonly Instance[];
   readonly vantagePoints: readonly VantagePoint[];
-  /** Seconds an origin keeps serving after SIGTERM: interval x threshold + interval. */
+  /** Seconds an origin keeps serving after SIGTERM (labDrainSeconds): also the drills' health window. */
   readonly drainSeconds: number;
   /** Seconds from startLab() to every endpoint HEALTHY. */
   readonly startupSeconds: number;
@@ -100,6 +100,17 @@ export interface LabHooks {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a lab origin drains, and the health window of the drills: what infra gives a host
+ * (`drainSecondsFor`: interval x threshold until the accelerator marks it unhealthy, plus one
+ * interval for the change to reach every edge), with that last interval at least 1 s: with
+ * sub-second intervals on a shared machine, a health check can run a little late.
+ */
+export function labDrainSeconds(intervalSeconds: number, thresholdCount: number): number {
+  const infra = drainSecondsFor({ intervalSeconds: intervalSeconds as 10, thresholdCount });
+  return infra + Math.max(0, 1 - intervalSeconds);
+}
+
 type Rec = Record<string, unknown>;
 
 /** Start the lab; resolves once every endpoint is HEALTHY. On failure everything started is stopped. */
@@ -109,7 +120,7 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
   const plans = planInstances(config, spec.originAddresses);
   const vantagePoints = planVantagePoints(spec.vantagePoints, spec.vantageAddresses);
   const threshold = Math.max(...config.listeners.map((l) => l.healthCheck.thresholdCount));
-  const drainSeconds = drainSecondsFor({ intervalSeconds: spec.healthIntervalSeconds as 10, thresholdCount: threshold });
+  const drainSeconds = labDrainSeconds(spec.healthIntervalSeconds, threshold);
   const api = parseHostPort(spec.api, { label: 'api' });
   if (spec.logs) mkdirSync(spec.logs, { recursive: true });
 
@@ -238,7 +249,15 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
         const s = slotOf(id);
         if (stopping) throw new InvalidStateError(`restart ${id}: the lab is stopping`);
         if (s.process?.running) throw new InvalidStateError(`restart ${id}: the instance is running`);
-        await launch(s);
+        try {
+          await launch(s);
+        } catch (e) {
+          // an ephemeral port taken by someone else since: take new ones (the registry follows)
+          if (spec.originHttpPort !== 0 && spec.originDnsPort !== 0) throw e;
+          if (spec.originHttpPort === 0) s.httpPort = 0;
+          if (spec.originDnsPort === 0) s.dnsPort = 0;
+          await launch(s);
+        }
         if (stopping) s.process?.signal('SIGKILL');
         emulator.endpoints.register(s.plan.instanceId, { address: s.plan.address, region: s.plan.region as never, ports: portMap(s) });
       },

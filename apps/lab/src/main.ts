@@ -9,6 +9,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
@@ -22,11 +23,14 @@ import type { z } from 'zod';
 import { InputError, LabError, UsageError } from './errors.js';
 import { startLab } from './lab.js';
 import type { Lab, LabSpec } from './lab.js';
-import { COMMAND_FLAGS, DEFAULT_CONFIG, UP_OPTIONS } from './options.js';
-import type { UpSettings } from './options.js';
+import { runExperiment } from './experiment.js';
+import type { ExperimentDetails } from './experiment.js';
+import { COMMAND_FLAGS, DEFAULT_CONFIG, EXPERIMENT_OPTIONS, UP_OPTIONS } from './options.js';
+import type { ExperimentSettings, UpSettings } from './options.js';
+import { SEED_RUNS } from './seed.js';
 import { pasteText } from './paste.js';
 import { removeStateFile, writeStateFile } from './state-file.js';
-import { defaultVantagePoints, readVantageFile } from './vantage.js';
+import { defaultVantagePoints, readAtlasProbes, readVantageFile } from './vantage.js';
 import type { VantageSpec } from './plan.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -99,13 +103,16 @@ export function logEmulatorEvents(log: Logger): () => void {
   };
 }
 
-/** The lab's spec from a command's settings. */
-export function labSpec(s: Omit<UpSettings, 'stateFile' | 'vantage' | 'atlasProbes'>, vantagePoints: readonly VantageSpec[]): LabSpec {
+/** What of a command's settings the lab's spec needs (both commands have them). */
+type LabSettings = Pick<UpSettings, 'config' | 'api' | 'healthInterval' | 'originAddresses' | 'vantageAddresses' | 'entryAddresses' | 'originHttpPort' | 'originDnsPort' | 'entryPorts' | 'logs' | 'startTimeoutSeconds'>;
+
+/** The lab's spec from a command's settings; the health interval defaults to the config's. */
+export function labSpec(s: LabSettings, vantagePoints: readonly VantageSpec[], timing: { deploySeconds: number; healthIntervalSeconds?: number | undefined }): LabSpec {
   const configFile = configPath(s.config);
   const config = readConfig(configFile);
-  const healthIntervalSeconds = s.healthInterval ?? Math.max(...config.listeners.map((l) => l.healthCheck.intervalSeconds));
+  const healthIntervalSeconds = timing.healthIntervalSeconds ?? s.healthInterval ?? Math.max(...config.listeners.map((l) => l.healthCheck.intervalSeconds));
   return {
-    config, configFile, api: s.api, healthIntervalSeconds, deploySeconds: s.deploySeconds,
+    config, configFile, api: s.api, healthIntervalSeconds, deploySeconds: timing.deploySeconds,
     originAddresses: s.originAddresses, vantageAddresses: s.vantageAddresses, entryAddresses: s.entryAddresses,
     originHttpPort: s.originHttpPort, originDnsPort: s.originDnsPort, entryPorts: s.entryPorts,
     vantagePoints, logs: s.logs, startTimeoutSeconds: s.startTimeoutSeconds,
@@ -145,8 +152,8 @@ function stopOnSignals(lab: Lab, io: Io, log: Logger): Promise<number> {
 
 async function runUp(s: UpSettings, io: Io): Promise<number> {
   const log = createLogger(s.logLevel, io.stderr);
-  const vantagePoints = s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints();
-  const spec = labSpec(s, vantagePoints);
+  const vantagePoints = [...(s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints()), ...(s.atlasProbes ? await readAtlasProbes(s.atlasProbes) : [])];
+  const spec = labSpec(s, vantagePoints, { deploySeconds: s.deploySeconds as number });
   // a signal while starting: stop as soon as the lab is up (or has failed)
   let early: NodeJS.Signals | undefined;
   const onEarly = (sig: NodeJS.Signals) => (early = sig);
@@ -183,6 +190,58 @@ async function runUp(s: UpSettings, io: Io): Promise<number> {
   }
 }
 
+/** What `experiment` prints: where the files are, and every check. */
+function experimentText(d: ExperimentDetails, out: string): string {
+  const passed = d.checks.filter((c) => c.ok).length;
+  const lines = [
+    `anycast-lab experiment: ${passed} of ${d.checks.length} checks passed in ${d.durationSeconds.toFixed(0)} s (lab up in ${d.timings.startupSeconds.toFixed(1)} s)`,
+    `  ${['report.md', 'map-dial-100.png', 'map-eu-dial-50.png', 'results.json'].map((f) => join(out, f)).join('\n  ')}`,
+    '',
+    ...d.checks.map((c) => `[${c.ok ? 'x' : ' '}] ${c.name}: ${c.detail}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<number> {
+  const log = createLogger(s.logLevel, io.stderr);
+  const spec = labSpec(s, [], { deploySeconds: s.deploySeconds ?? (s.quick ? 0.5 : 2), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
+  const abort = new AbortController();
+  let code = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (code !== 0) return;
+    code = SIGNAL_EXIT[signal] ?? 1;
+    log.warn({ signal }, `${signal}: stopping the experiment and the lab`);
+    abort.abort();
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
+  const unsubscribe = logEmulatorEvents(log);
+  let details: ExperimentDetails;
+  try {
+    details = await runExperiment(
+      { spec, out: s.out, quick: s.quick, requests: s.requests, seedDial100: s.seedDial100 ?? SEED_RUNS.dial100, seedEuDial50: s.seedEuDial50 ?? SEED_RUNS.euDial50 },
+      { log: (message, fields) => log.info(fields ?? {}, message), signal: abort.signal },
+    );
+  } catch (e) {
+    if (code !== 0) {
+      io.stderr.write(`anycast-lab: experiment interrupted: ${(e as Error).message}\n`);
+      return code;
+    }
+    throw e;
+  } finally {
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
+    unsubscribe();
+  }
+  io.stdout.write(s.output === 'json' ? `${JSON.stringify(details.results, null, 2)}\n` : experimentText(details, s.out));
+  const failed = details.checks.filter((c) => !c.ok);
+  if (failed.length) {
+    io.stderr.write(`anycast-lab: ${failed.length} of ${details.checks.length} checks failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 interface CommandDef {
   name: 'up' | 'experiment';
   summary: string;
@@ -196,6 +255,12 @@ const COMMANDS: CommandDef[] = [
     summary: 'stand the service of the config up on this machine and print what to paste; Ctrl-C drains and stops it',
     schema: UP_OPTIONS,
     run: (s, io) => runUp(s as UpSettings, io),
+  },
+  {
+    name: 'experiment',
+    summary: 'run the seed article on a lab of the config: HTTP test, RIPE Atlas run, EU dial 50, failover and drain drills; writes report.md, two maps and results.json',
+    schema: EXPERIMENT_OPTIONS,
+    run: (s, io) => runExperimentCommand(s as ExperimentSettings, io),
   },
 ];
 

@@ -40,9 +40,9 @@ interface Defaults {
   httpPort: number;
   dnsPort: number;
   entryPorts: 'offset-privileged' | 'same' | 'ephemeral';
-  deploySeconds: number;
-  healthInterval?: number;
-  healthIntervalText?: string;
+  deploySeconds?: number;
+  deploySecondsText?: string;
+  healthIntervalText: string;
 }
 
 /** The settings of a running lab, shared by both commands. */
@@ -56,13 +56,12 @@ function labSettings(d: Defaults) {
       doc: 'where the emulated Global Accelerator API listens (AWS_ENDPOINT_URL_GLOBAL_ACCELERATOR for the SDK, the AWS CLI and gactl)',
     }),
     healthInterval: o.number({
-      min: 0.1, max: 30, unit: 's',
-      ...(d.healthInterval !== undefined ? { default: d.healthInterval } : {}),
-      ...(d.healthIntervalText !== undefined ? { defaultText: d.healthIntervalText } : {}),
+      min: 0.1, max: 30, unit: 's', defaultText: d.healthIntervalText,
       doc: 'health-check interval of every endpoint group (AWS: 10 or 30 s only; shorter here so a failover takes seconds)',
     }),
     deploySeconds: o.number({
-      min: 0, max: 3600, default: d.deploySeconds, unit: 's',
+      min: 0, max: 3600, unit: 's',
+      ...(d.deploySeconds !== undefined ? { default: d.deploySeconds } : { defaultText: d.deploySecondsText ?? '' }),
       doc: 'how long a change keeps the accelerator IN_PROGRESS before it is DEPLOYED (AWS: about a minute)',
     }),
     originAddresses: block('127.10.0.0/16', 'loopback block of the origin instances: 127.10.<region>.<instance>'),
@@ -94,9 +93,12 @@ export const UP_OPTIONS = o.group({
 
 /** `anycast-lab experiment`. */
 export const EXPERIMENT_OPTIONS = o.group({
-  ...labSettings({ api: '127.0.0.1:0', httpPort: 0, dnsPort: 0, entryPorts: 'ephemeral', deploySeconds: 2, healthInterval: 1 }),
+  ...labSettings({
+    api: '127.0.0.1:0', httpPort: 0, dnsPort: 0, entryPorts: 'ephemeral',
+    healthIntervalText: '1 s (--quick: 0.5 s)', deploySecondsText: '2 s (--quick: 0.5 s)',
+  }),
   out: o.string({ minBytes: 1, default: 'lab-experiment', expects: 'a directory name', doc: 'where report.md, the two maps and results.json are written' }),
-  quick: o.boolean({ default: false, doc: 'CI timings: health checks every 0.5 s, deploys in 0.5 s, shorter loops (every step still runs)' }),
+  quick: o.boolean({ default: false, doc: 'CI timings: health checks every 0.5 s, deploys in 0.5 s, shorter holds in the drills (every step still runs)' }),
   requests: o.integer({ min: 1, max: 100_000, default: 100, doc: 'requests from each of the four cities in the HTTP test (the seed\'s 100)' }),
   seedDial100: file('the seed\'s RIPE Atlas run at dial 100 (GeoJSON): the probe positions and the table to compare with', { defaultText: 'the copy in this package (data/)' }),
   seedEuDial50: file('the seed\'s RIPE Atlas run with eu-central-1 at dial 50 (GeoJSON)', { defaultText: 'the copy in this package (data/)' }),

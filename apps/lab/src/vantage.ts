@@ -5,6 +5,8 @@
  * lab's catchment is its own.
  */
 import { readFileSync } from 'node:fs';
+import { ProbeError, readAtlasResults } from '@anycast-origin/probe';
+import type { Run } from '@anycast-origin/probe';
 import { CITIES } from './cities.js';
 import { InputError } from './errors.js';
 import type { VantageSpec } from './plan.js';
@@ -50,4 +52,32 @@ export function readVantageFile(file: string): VantageSpec[] {
 /** The default vantage points: the seed's four cities and the world cities. */
 export function defaultVantagePoints(): VantageSpec[] {
   return CITIES.map((c) => ({ name: c.name, latitude: c.latitude, longitude: c.longitude }));
+}
+
+/**
+ * One vantage point per probe of a run that has a position (`atlas-<probe id>`, or
+ * `atlas-<n>` for the seed's GeoJSON, which has no ids). Which region answered is not read.
+ */
+export function atlasVantagePoints(run: Run, file: string): VantageSpec[] {
+  const placed = run.probes.filter((p) => p.latitude !== undefined && p.longitude !== undefined);
+  if (placed.length === 0) throw new InputError(file, 'no probe has a position (RIPE Atlas results need one: write them with probe atlas measure --out, or use the seed\'s GeoJSON)');
+  const seen = new Set<string>();
+  return placed.map((p, i) => {
+    let name = p.probeId !== undefined ? `atlas-${p.probeId}` : `atlas-${i + 1}`;
+    if (seen.has(name)) name = `${name}-${i + 1}`;
+    seen.add(name);
+    return { name, latitude: p.latitude as number, longitude: p.longitude as number };
+  });
+}
+
+/** `--atlas-probes FILE`: a RIPE Atlas run (results with positions) or the seed's GeoJSON, read by probe. */
+export async function readAtlasProbes(file: string): Promise<VantageSpec[]> {
+  let run: Run;
+  try {
+    run = await readAtlasResults(file);
+  } catch (e) {
+    if (e instanceof ProbeError) throw new InputError(file, e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message, { cause: e });
+    throw e;
+  }
+  return atlasVantagePoints(run, file);
 }
