@@ -218,13 +218,13 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
         log(`killed ${eu.map((i) => i.instanceId).join(', ')} (${EU})`);
         await loop.until('an answer from another region', (s) => s.at >= killAt && s.ok && s.region !== EU, loopTimeout);
         await sleep(hold);
+        const restartAt = loop.now();
         await Promise.all(eu.map((i) => lab.restart(i.instanceId)));
-        const servingAt = loop.now();
-        log(`restarted ${eu.map((i) => i.instanceId).join(', ')}`);
-        await loop.until(`${EU} again`, (s) => s.at >= servingAt && s.ok && s.region === EU, loopTimeout);
+        log(`restarted ${eu.map((i) => i.instanceId).join(', ')}: serving again after ${((loop.now() - restartAt) / 1000).toFixed(1)} s`);
+        await loop.until(`${EU} again`, (s) => s.at >= restartAt && s.ok && s.region === EU, loopTimeout);
         await sleep(hold / 2);
         const samples = await loop.stop();
-        return { ...failoverFigures(samples, { region: EU, killAt, windowMs: windowSeconds * 1000, servingAt }), killed: eu.map((i) => i.instanceId), windowSeconds };
+        return { ...failoverFigures(samples, { region: EU, killAt, windowMs: windowSeconds * 1000, restartAt }), killed: eu.map((i) => i.instanceId), windowSeconds };
       } finally {
         await loop.stop();
       }

@@ -13,7 +13,10 @@
  * with `transactionInProgress: 'modeled'`, the rule AWS's API model states (only AddEndpoints
  * and RemoveEndpoints refuse to run while a change deploys).
  */
+import { createSocket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { drainSecondsFor } from '@anycast-origin/config';
 import type { AnycastConfig } from '@anycast-origin/config';
@@ -129,6 +132,9 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
   const view = (s: Slot): Instance => ({ ...s.plan, process: s.process, httpPort: s.httpPort, dnsPort: s.dnsPort });
 
   const launch = async (s: Slot): Promise<void> => {
+    // "0" is the lab's to pick: an origin given an explicit port can be restarted on it (see freePort)
+    if (s.httpPort === 0) s.httpPort = await freePort(s.plan.address, 'tcp');
+    if (s.dnsPort === 0) s.dnsPort = await freePort(s.plan.address, 'tcp+udp', s.httpPort);
     const p = await OriginProcess.start({
       instanceId: s.plan.instanceId, availabilityZone: s.plan.availabilityZone, address: s.plan.address,
       httpPort: s.httpPort, dnsPort: s.dnsPort, drainSeconds,
@@ -268,6 +274,34 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
   } catch (e) {
     await stop({ drain: false });
     throw e instanceof StartError || (e as { exitCode?: number }).exitCode !== undefined ? e : new StartError(`the lab did not start: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * A port free on `address` right now (TCP, or TCP and UDP for the DNS origin). The lab picks
+ * ephemeral ports itself rather than passing 0 to the origins: uWebSockets.js binds port 0
+ * without SO_REUSEADDR, and then the server-side TIME_WAITs of the health checks (the origin
+ * closes HTTP/1.1 `Connection: close` requests) keep anyone from binding that port again for a
+ * minute, so a killed instance could not come back on its address and port.
+ */
+export async function freePort(address: string, kind: 'tcp' | 'tcp+udp', not?: number): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen({ host: address, port: 0, exclusive: true }, () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    if (port === not) continue;
+    if (kind === 'tcp') return port;
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind({ address, port, exclusive: true }, () => u.close(() => resolve(true)));
+    });
+    if (udpFree || tries >= 20) return port;
   }
 }
 

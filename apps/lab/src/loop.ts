@@ -68,7 +68,8 @@ export function startLoop(o: LoopOptions): SteadyLoop {
     until(what, cond, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          waiters.splice(waiters.findIndex((w) => w.resolve === ok), 1);
+          const i = waiters.findIndex((w) => w.resolve === ok);
+          if (i >= 0) waiters.splice(i, 1);
           reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
         }, timeoutMs);
         const ok = (s: Sample) => {
@@ -91,7 +92,7 @@ export interface FailoverFigures {
   failedAfterWindow: number;
   /** From the kill to the first answer from another region (null: never). */
   secondsToFailover: number | null;
-  /** From the restarted instances serving to the first answer from the region again (null: never). */
+  /** From the restart (the processes started again) to the first answer from the region again (null: never). */
   secondsToRecover: number | null;
   /** The region that took over (the most answers between failover and restart). */
   nextRegion: string | null;
@@ -103,15 +104,15 @@ export interface FailoverFigures {
 
 /**
  * The failover drill's figures from the samples: `killAt` the kill, `windowMs` the health
- * window (interval x threshold, plus one interval), `servingAt` when the restarted instances
- * served again, `region` the region killed.
+ * window (interval x threshold, plus one interval), `restartAt` when the instances were started
+ * again, `region` the region killed.
  */
-export function failoverFigures(samples: readonly Sample[], m: { region: string; killAt: number; windowMs: number; servingAt: number }): FailoverFigures {
+export function failoverFigures(samples: readonly Sample[], m: { region: string; killAt: number; windowMs: number; restartAt: number }): FailoverFigures {
   const after = samples.filter((s) => s.at >= m.killAt);
   const failed = after.filter((s) => !s.ok);
   const over = after.find((s) => s.ok && s.region !== m.region);
-  const back = samples.find((s) => s.at >= m.servingAt && s.ok && s.region === m.region);
-  const between = after.filter((s) => s.ok && s.region !== m.region && s.at < m.servingAt);
+  const back = samples.find((s) => s.at >= m.restartAt && s.ok && s.region === m.region);
+  const between = after.filter((s) => s.ok && s.region !== m.region && s.at < m.restartAt);
   const counts = new Map<string, number>();
   for (const s of between) if (s.region) counts.set(s.region, (counts.get(s.region) ?? 0) + 1);
   const next = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
@@ -119,7 +120,7 @@ export function failoverFigures(samples: readonly Sample[], m: { region: string;
   return {
     failedAfterWindow: failed.filter((s) => s.at >= m.killAt + m.windowMs).length,
     secondsToFailover: over ? seconds(over.at + over.ms - m.killAt) : null,
-    secondsToRecover: back ? seconds(back.at + back.ms - m.servingAt) : null,
+    secondsToRecover: back ? seconds(back.at + back.ms - m.restartAt) : null,
     nextRegion: next,
     requests: after.length,
     failed: failed.length,

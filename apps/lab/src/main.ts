@@ -22,6 +22,7 @@ import type { Flag } from '@anycast-origin/options';
 import type { z } from 'zod';
 import { InputError, LabError, UsageError } from './errors.js';
 import { startLab } from './lab.js';
+import { setpriv } from './origin-process.js';
 import type { Lab, LabSpec } from './lab.js';
 import { runExperiment } from './experiment.js';
 import type { ExperimentDetails } from './experiment.js';
@@ -150,8 +151,14 @@ function stopOnSignals(lab: Lab, io: Io, log: Logger): Promise<number> {
   });
 }
 
+/** Without setpriv an origin outlives a lab killed with SIGKILL: say so. */
+function warnWithoutSetpriv(log: Logger): void {
+  if (!setpriv()) log.warn('setpriv (util-linux) not found: origins are not killed with the lab if the lab itself is killed (SIGKILL); install util-linux');
+}
+
 async function runUp(s: UpSettings, io: Io): Promise<number> {
   const log = createLogger(s.logLevel, io.stderr);
+  warnWithoutSetpriv(log);
   const vantagePoints = [...(s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints()), ...(s.atlasProbes ? await readAtlasProbes(s.atlasProbes) : [])];
   const spec = labSpec(s, vantagePoints, { deploySeconds: s.deploySeconds as number });
   // a signal while starting: stop as soon as the lab is up (or has failed)
@@ -204,6 +211,7 @@ function experimentText(d: ExperimentDetails, out: string): string {
 
 async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<number> {
   const log = createLogger(s.logLevel, io.stderr);
+  warnWithoutSetpriv(log);
   const spec = labSpec(s, [], { deploySeconds: s.deploySeconds ?? (s.quick ? 0.5 : 2), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
   const abort = new AbortController();
   let code = 0;

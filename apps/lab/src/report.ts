@@ -95,7 +95,7 @@ export function renderReport(d: ExperimentDetails): string {
     ['failed inside the health window', f.failedInWindow, 'some: the accelerator still sees the endpoints HEALTHY'],
     ['failed after the health window', f.failedAfterWindow, '0'],
     ['kill -> answered by the next region', `${f.secondsToFailover ?? 'never'} s (${f.nextRegion ?? '-'})`, `about interval x threshold = ${t.healthIntervalSeconds * t.thresholdCount} s`],
-    ['restarted -> answered by the region again', `${f.secondsToRecover ?? 'never'} s`, `about interval x threshold = ${t.healthIntervalSeconds * t.thresholdCount} s`],
+    ['restart -> answered by the region again', `${f.secondsToRecover ?? 'never'} s`, `the origins' start-up + about interval x threshold = ${t.healthIntervalSeconds * t.thresholdCount} s`],
   ]));
   out.push('');
 
