@@ -99,6 +99,8 @@ export interface Lab {
 export interface LabHooks {
   /** An origin process exited on its own (not through kill/terminate/stop). */
   onOriginExit?: (instance: Instance, exit: Exit) => void;
+  /** Aborting while the lab starts stops what has started and rejects (StartError `interrupted`). */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -185,11 +187,15 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
     return all;
   };
 
+  const interrupted = () => new StartError('the lab did not start: interrupted');
+  const onAbort = () => void stop({ drain: false });
+  hooks.signal?.addEventListener('abort', onAbort);
   try {
-    await emulator.start();
-    // every origin at once: their start-up (Node, uWS, the DNS origin) is most of the lab's
-    const launched = await Promise.allSettled(slots.map((s) => launch(s)));
-    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (hooks.signal?.aborted) throw interrupted();
+    // the API and every origin at once: the origins' start-up (Node, uWS, the DNS origin) is most of the lab's
+    const started = await Promise.allSettled([emulator.start(), ...slots.map((s) => launch(s))]);
+    if (stopping) throw interrupted();
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const since = () => (performance.now() - t0) / 1000;
     const originsServing = since();
@@ -198,7 +204,8 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
     const arn = await build(emulator, config, plans, spec.healthIntervalSeconds);
     await emulator.deployed(arn);
     const deployed = since();
-    await waitHealthy(emulator, arn, spec.startTimeoutSeconds * 1000);
+    await waitHealthy(emulator, arn, spec.startTimeoutSeconds * 1000, () => stopping);
+    if (stopping) throw interrupted();
     const startupSeconds = since();
 
     const slotOf = (id: string): Slot => {
@@ -270,9 +277,11 @@ export async function startLab(spec: LabSpec, hooks: LabHooks = {}): Promise<Lab
       stop,
       stopped,
     };
+    hooks.signal?.removeEventListener('abort', onAbort);
     return lab;
   } catch (e) {
     await stop({ drain: false });
+    if (hooks.signal?.aborted) throw interrupted();
     throw e instanceof StartError || (e as { exitCode?: number }).exitCode !== undefined ? e : new StartError(`the lab did not start: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -332,9 +341,9 @@ async function build(emulator: Emulator, config: AnycastConfig, plans: readonly 
 }
 
 /** Every endpoint with weight > 0 HEALTHY (an all-zero group has nothing to wait for). */
-async function waitHealthy(emulator: Emulator, arn: string, timeoutMs: number): Promise<void> {
+async function waitHealthy(emulator: Emulator, arn: string, timeoutMs: number, cancelled: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  while (!cancelled()) {
     const acc = emulator.state().accelerators.find((a) => a.arn === arn);
     const eps = acc?.listeners.flatMap((l) => l.endpointGroups.flatMap((g) => g.endpoints.filter((e) => e.weight > 0).map((e) => ({ ...e, region: g.region, listener: `${l.protocol} ${l.ports.join(',')}` })))) ?? [];
     const waiting = eps.filter((e) => e.health !== 'HEALTHY');

@@ -24,7 +24,6 @@ import { InputError, LabError, UsageError } from './errors.js';
 import { startLab } from './lab.js';
 import { setpriv } from './origin-process.js';
 import type { Lab, LabSpec } from './lab.js';
-import { runExperiment } from './experiment.js';
 import type { ExperimentDetails } from './experiment.js';
 import { COMMAND_FLAGS, DEFAULT_CONFIG, EXPERIMENT_OPTIONS, UP_OPTIONS } from './options.js';
 import type { ExperimentSettings, UpSettings } from './options.js';
@@ -120,79 +119,73 @@ export function labSpec(s: LabSettings, vantagePoints: readonly VantageSpec[], t
   };
 }
 
-/**
- * Wait for the first SIGINT/SIGTERM, drain and stop the lab; a second signal stops it at once.
- * Resolves with the exit code.
- */
-function stopOnSignals(lab: Lab, io: Io, log: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let code = 0;
-    let draining = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (!draining) {
-        draining = true;
-        log.info({ signal, drainSeconds: lab.drainSeconds }, `${signal}: draining the origins for ${lab.drainSeconds} s, then stopping (again: stop at once)`);
-        void lab.stop({ drain: true });
-        return;
-      }
-      if (code !== 0) return;
-      code = SIGNAL_EXIT[signal] ?? 1;
-      log.warn({ signal }, `${signal} again: stopping now`);
-      void lab.stop({ drain: false });
-    };
-    io.signals.on('SIGINT', onSignal);
-    io.signals.on('SIGTERM', onSignal);
-    void lab.stopped.then(() => {
-      io.signals.off('SIGINT', onSignal);
-      io.signals.off('SIGTERM', onSignal);
-      log.info('stopped: no origin, entry or API left');
-      resolve(code);
-    });
-  });
-}
-
 /** Without setpriv an origin outlives a lab killed with SIGKILL: say so. */
 function warnWithoutSetpriv(log: Logger): void {
   if (!setpriv()) log.warn('setpriv (util-linux) not found: origins are not killed with the lab if the lab itself is killed (SIGKILL); install util-linux');
 }
 
+/**
+ * `up`: start the lab, print what to paste, serve until a signal. One signal handler from the
+ * first line to the last (a signal nobody listens for would kill the lab, or be lost where the
+ * shell ignores it): the first SIGINT/SIGTERM drains the origins and stops everything (as soon
+ * as the lab is up, if it comes while starting), a second stops at once. Resolves with the exit
+ * code: 0 after a drain, 130/143 when a second signal cut it short.
+ */
 async function runUp(s: UpSettings, io: Io): Promise<number> {
   const log = createLogger(s.logLevel, io.stderr);
   warnWithoutSetpriv(log);
-  const vantagePoints = [...(s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints()), ...(s.atlasProbes ? await readAtlasProbes(s.atlasProbes) : [])];
-  const spec = labSpec(s, vantagePoints, { deploySeconds: s.deploySeconds as number });
-  // a signal while starting: stop as soon as the lab is up (or has failed)
-  let early: NodeJS.Signals | undefined;
-  const onEarly = (sig: NodeJS.Signals) => (early = sig);
-  io.signals.on('SIGINT', onEarly);
-  io.signals.on('SIGTERM', onEarly);
+  let lab: Lab | undefined;
+  let signals = 0;
+  let code = 0;
+  const stopFor = (l: Lab) => {
+    if (signals === 1) log.info({ drainSeconds: l.drainSeconds }, `draining the origins for ${l.drainSeconds} s, then stopping (again: stop at once)`);
+    void l.stop({ drain: signals === 1 });
+  };
+  const starting = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (!lab) {
+      // while starting nobody uses the lab yet: nothing to drain, stop at once
+      if (code === 0) code = SIGNAL_EXIT[signal] ?? 1;
+      log.info({ signal }, `${signal} while starting: stopping now`);
+      starting.abort();
+      return;
+    }
+    if (signals > 1 && code === 0) code = SIGNAL_EXIT[signal] ?? 1;
+    log.info({ signal }, signals === 1 ? `${signal}: stopping` : `${signal} again: stopping now`);
+    stopFor(lab);
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
   const unsubscribe = logEmulatorEvents(log);
-  let lab: Lab;
   try {
-    lab = await startLab(spec, {
-      onOriginExit: (i, exit) => log.warn({ instance: i.instanceId, region: i.region, ...exit }, `origin ${i.instanceId} (${i.region}) exited on its own`),
-    });
-  } catch (e) {
-    unsubscribe();
-    throw e;
-  } finally {
-    io.signals.off('SIGINT', onEarly);
-    io.signals.off('SIGTERM', onEarly);
-  }
-  try {
+    const vantagePoints = [...(s.vantage ? readVantageFile(s.vantage) : defaultVantagePoints()), ...(s.atlasProbes ? await readAtlasProbes(s.atlasProbes) : [])];
+    const spec = labSpec(s, vantagePoints, { deploySeconds: s.deploySeconds as number });
+    try {
+      lab = await startLab(spec, {
+        onOriginExit: (i, exit) => log.warn({ instance: i.instanceId, region: i.region, ...exit }, `origin ${i.instanceId} (${i.region}) exited on its own`),
+        signal: starting.signal,
+      });
+    } catch (e) {
+      if (!starting.signal.aborted) throw e;
+      log.info('stopped while starting: no origin, entry or API left');
+      return code;
+    }
     const round = (n: number) => Number(n.toFixed(3));
     const { originsServing, deployed, healthy } = lab.startup;
     log.info({ startupSeconds: round(healthy), originsServing: round(originsServing), deployed: round(deployed), processSeconds: round(process.uptime()), instances: lab.instances.length, vantagePoints: lab.vantagePoints.length, api: lab.apiUrl }, 'lab up');
     if (s.stateFile) writeStateFile(s.stateFile, lab.state());
     io.stdout.write(s.output === 'json' ? `${JSON.stringify(lab.state(), null, 2)}\n` : pasteText(lab, { healthIntervalSeconds: spec.healthIntervalSeconds, deploySeconds: spec.deploySeconds }));
-    const done = stopOnSignals(lab, io, log);
-    if (early) io.signals.emit(early, early);
-    return await done;
+    await lab.stopped;
+    log.info('stopped: no origin, entry or API left');
+    return code;
   } catch (e) {
-    await lab.stop({ drain: false });
+    await lab?.stop({ drain: false });
     throw e;
   } finally {
     if (s.stateFile) removeStateFile(s.stateFile);
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
     unsubscribe();
   }
 }
@@ -212,7 +205,7 @@ function experimentText(d: ExperimentDetails, out: string): string {
 async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<number> {
   const log = createLogger(s.logLevel, io.stderr);
   warnWithoutSetpriv(log);
-  const spec = labSpec(s, [], { deploySeconds: s.deploySeconds ?? (s.quick ? 0.5 : 2), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
+  const spec = labSpec(s, [], { deploySeconds: s.deploySeconds ?? (s.quick ? 0.5 : 1), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
   const abort = new AbortController();
   let code = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -226,6 +219,8 @@ async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<numb
   const unsubscribe = logEmulatorEvents(log);
   let details: ExperimentDetails;
   try {
+    // loaded when needed: gactl (the AWS SDK) and probe take seconds to load, `up` wants to be quick
+    const { runExperiment } = await import('./experiment.js');
     details = await runExperiment(
       { spec, out: s.out, quick: s.quick, requests: s.requests, seedDial100: s.seedDial100 ?? SEED_RUNS.dial100, seedEuDial50: s.seedEuDial50 ?? SEED_RUNS.euDial50 },
       { log: (message, fields) => log.info(fields ?? {}, message), signal: abort.signal },

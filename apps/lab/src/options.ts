@@ -83,7 +83,7 @@ function labSettings(d: Defaults) {
 /** `anycast-lab up`. */
 export const UP_OPTIONS = o.group({
   ...labSettings({
-    api: '127.0.0.1:4599', httpPort: 8080, dnsPort: 8053, entryPorts: 'offset-privileged', deploySeconds: 2,
+    api: '127.0.0.1:4599', httpPort: 8080, dnsPort: 8053, entryPorts: 'offset-privileged', deploySeconds: 1,
     healthIntervalText: 'the config\'s healthCheck.intervalSeconds',
   }),
   stateFile: file('write the lab\'s addresses as JSON here once every endpoint is HEALTHY (written atomically, removed at stop)'),
@@ -95,7 +95,7 @@ export const UP_OPTIONS = o.group({
 export const EXPERIMENT_OPTIONS = o.group({
   ...labSettings({
     api: '127.0.0.1:0', httpPort: 0, dnsPort: 0, entryPorts: 'ephemeral',
-    healthIntervalText: '1 s (--quick: 0.5 s)', deploySecondsText: '2 s (--quick: 0.5 s)',
+    healthIntervalText: '1 s (--quick: 0.5 s)', deploySecondsText: '1 s (--quick: 0.5 s)',
   }),
   out: o.string({ minBytes: 1, default: 'lab-experiment', expects: 'a directory name', doc: 'where report.md, the two maps and results.json are written' }),
   quick: o.boolean({ default: false, doc: 'CI timings: health checks every 0.5 s, deploys in 0.5 s, shorter holds in the drills (every step still runs)' }),

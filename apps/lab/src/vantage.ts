@@ -5,7 +5,6 @@
  * lab's catchment is its own.
  */
 import { readFileSync } from 'node:fs';
-import { ProbeError, readAtlasResults } from '@anycast-origin/probe';
 import type { Run } from '@anycast-origin/probe';
 import { CITIES } from './cities.js';
 import { InputError } from './errors.js';
@@ -72,6 +71,8 @@ export function atlasVantagePoints(run: Run, file: string): VantageSpec[] {
 
 /** `--atlas-probes FILE`: a RIPE Atlas run (results with positions) or the seed's GeoJSON, read by probe. */
 export async function readAtlasProbes(file: string): Promise<VantageSpec[]> {
+  // loaded when needed: probe (maps, undici, ...) takes a second to load, `up` wants to be quick
+  const { ProbeError, readAtlasResults } = await import('@anycast-origin/probe');
   let run: Run;
   try {
     run = await readAtlasResults(file);

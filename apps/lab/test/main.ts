@@ -1,7 +1,8 @@
 import t from 'tap';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { needs, run } from '@anycast-origin/testkit';
 import { instanceIdFor } from '../src/plan.js';
 import { assertNothingLeft, blocks, CLI, configFile, get, labFlags, processesIn, sleep, spawnLab, stateFrom, waitFor } from './fixtures/lab.js';
@@ -176,5 +177,47 @@ t.test('an origin that cannot start: its own words, exit 1, the others stopped',
   t.equal(r.code, 1);
   t.match(r.stderr, new RegExp(`anycast-lab: origin ${instanceIdFor('lab-test', 'us-east-1', 0)} on 127\\.101\\.2\\.1 exited before serving \\(code 1\\): anycast-origin: .*127\\.101\\.2\\.1:${port}`));
   await sleep(100);
+  await assertNothingLeft(t, B);
+});
+
+t.test('--atlas-probes holds one vantage point per probe of the seed\'s run; --vantage replaces the cities; --output json prints the state', async (t) => {
+  const config = configFile(t, ['eu-central-1', 'us-east-1'], 1);
+  const vantage = join(dirname(config), 'vantage.json');
+  writeFileSync(vantage, JSON.stringify([{ name: 'tokyo', latitude: 35.68, longitude: 139.69 }, { name: 'sydney', latitude: -33.87, longitude: 151.21 }]));
+  const stateFile = join(dirname(config), 'lab.json');
+  const seed = fileURLToPath(new URL('../data/measurement-22698168-dial-100.geojson', import.meta.url));
+  const lab = spawnLab(t, ['up', '--config', config, '--state-file', stateFile, '--vantage', vantage, '--atlas-probes', seed, '--output', 'json', ...labFlags(B)]);
+  const state = await stateFrom(stateFile, lab);
+  t.equal(state.vantagePoints.length, 2 + 470, 'two of the file, 470 of the run');
+  t.same(state.vantagePoints.slice(0, 3).map((v) => v.name), ['tokyo', 'sydney', 'atlas-1']);
+  t.same(state.vantagePoints[471], { id: 472, name: 'atlas-470', address: '127.102.1.218', latitude: state.vantagePoints[471]?.latitude, longitude: state.vantagePoints[471]?.longitude });
+  await waitFor('stdout', () => lab.stdout().trim().endsWith('}'), 10_000);
+  t.same(JSON.parse(lab.stdout()), state, '--output json: the state file\'s JSON on stdout');
+  // a probe position in Germany lands in eu-central-1 from its own address
+  const german = state.vantagePoints.find((v) => v.name.startsWith('atlas-') && Math.abs(v.latitude - 51) < 3 && Math.abs(v.longitude - 10) < 4);
+  t.ok(german, 'a probe in Germany');
+  const r = await get(`http://${state.listeners[0]?.entries[0]}/`, german?.address);
+  t.match(r.body, /\.eu-central-1[ab]\n$/);
+  lab.child.kill('SIGTERM');
+  t.same(await lab.exit, { code: 0, signal: null });
+  await assertNothingLeft(t, B, state.api.replace('http://', ''));
+});
+
+t.test('a signal while starting stops at once; an API address that is taken: exit 1 naming it', async (t) => {
+  const config = configFile(t, ['eu-central-1', 'us-east-1'], 2);
+  const lab = spawnLab(t, ['up', '--config', config, ...labFlags(B)]);
+  await waitFor('an origin process started', () => processesIn(B.origins).length > 0, 30_000, 10);
+  lab.child.kill('SIGINT');
+  t.same(await lab.exit, { code: 130, signal: null });
+  t.ok(lab.logs().some((l) => l.msg === 'stopped while starting: no origin, entry or API left'));
+  await assertNothingLeft(t, B);
+
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  const r = await run(process.execPath, [CLI, 'up', '--config', config, ...labFlags(B), '--api', `127.0.0.1:${port}`], { timeoutMs: 90_000 });
+  await new Promise<void>((r) => taken.close(() => r()));
+  t.equal(r.code, 1);
+  t.match(r.stderr, new RegExp(`^anycast-lab: the lab did not start: .*127\\.0\\.0\\.1:${port}`, 'm'));
   await assertNothingLeft(t, B);
 });
