@@ -45,6 +45,8 @@ export interface Io {
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** Signals this close together are one (a forwarded copy), not a second Ctrl-C. */
+const SAME_SIGNAL_MS = 150;
 
 /** The service config: the file given, else infra/anycast.config.json here, else the repository's. */
 export function configPath(given: string | undefined): string {
@@ -142,7 +144,13 @@ async function runUp(s: UpSettings, io: Io): Promise<number> {
     void l.stop({ drain: signals === 1 });
   };
   const starting = new AbortController();
+  let lastSignal = -Infinity;
   const onSignal = (signal: NodeJS.Signals) => {
+    // one Ctrl-C can arrive twice: from the terminal (to the whole foreground group) and again
+    // from `npm run lab`, which forwards what it got; a second Ctrl-C is a person's, much later
+    const now = performance.now();
+    if (now - lastSignal < SAME_SIGNAL_MS) return;
+    lastSignal = now;
     signals++;
     if (!lab) {
       // while starting nobody uses the lab yet: nothing to drain, stop at once
