@@ -145,9 +145,23 @@ t.test('a second Ctrl-C stops at once (exit 130) instead of waiting out the drai
   const t0 = Date.now();
   lab.child.kill('SIGINT');
   await waitFor('draining', () => lab.logs().some((l) => String(l.msg).includes('draining the origins for 40 s')), 10_000);
+  await sleep(300); // a person's second Ctrl-C (one within 150 ms is the same one, forwarded: see below)
   lab.child.kill('SIGINT');
   t.same(await lab.exit, { code: 130, signal: null });
   t.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms, not 40 s`);
+  await assertNothingLeft(t, B, state.api.replace('http://', ''));
+});
+
+t.test('one Ctrl-C delivered twice at once (the terminal, and npm run forwarding it) is one: the lab drains', async (t) => {
+  const config = configFile(t, ['eu-central-1'], 1);
+  const stateFile = join(dirname(config), 'lab.json');
+  const lab = spawnLab(t, ['up', '--config', config, '--state-file', stateFile, ...labFlags(B, { healthInterval: 0.5 })]);
+  const state = await stateFrom(stateFile, lab);
+  lab.child.kill('SIGINT');
+  lab.child.kill('SIGINT');
+  t.same(await lab.exit, { code: 0, signal: null }, 'drained and exited 0');
+  t.equal(lab.logs().filter((l) => String(l.msg).startsWith('SIGINT')).length, 1, 'one stop');
+  t.ok(lab.logs().some((l) => String(l.msg).startsWith('draining the origins for 2.5 s')));
   await assertNothingLeft(t, B, state.api.replace('http://', ''));
 });
 

@@ -13,7 +13,7 @@ t.test('the flag tables are generated from the option descriptions (npm run docs
   t.equal(generatedTables().length, 2);
   for (const [command, flags] of Object.entries(COMMAND_FLAGS)) {
     for (const f of flags) {
-      t.match(f.env, /^LAB_[A-Z_]+$/, `${command} ${f.flag}: a LAB_ variable`);
+      t.match(f.env, /^LAB_[A-Z0-9_]+$/, `${command} ${f.flag}: a LAB_ variable`);
       t.ok(README.includes(`| \`${f.flag}\` | \`${f.env}\` |`), `${command} ${f.flag} documented`);
     }
   }
