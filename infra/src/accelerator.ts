@@ -1,13 +1,15 @@
+/**
+ * The accelerator: the two (or four) anycast addresses everything else hangs off. Its props
+ * are the config's own fields (already validated by @anycast-origin/config).
+ */
 import { Fn, Token } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { GlobalacceleratorAccelerator } from '@cdktf/provider-aws/lib/globalaccelerator-accelerator/index.js';
-import { GA_LIMITS } from './aws-facts.js';
-import type { FlowLogsConfig, IpAddressType } from './config.js';
-import { ConfigFieldError } from './errors.js';
+import type { FlowLogsConfig, IpAddressType } from '@anycast-origin/config';
 
 export interface AcceleratorProps {
-  /** Accelerator name: letters, digits and inner hyphens, at most 255 characters. */
+  /** Accelerator name (the config's `acceleratorName`). */
   readonly name: string;
   /**
    * IPV4 (two anycast IPv4 addresses) or DUAL_STACK (plus two IPv6 addresses; dual-stack endpoints only).
@@ -36,11 +38,12 @@ export interface AcceleratorProps {
   readonly provider?: TerraformProvider;
 }
 
-/** One Global Accelerator (standard): the two (or four) anycast IPs everything else hangs off. */
+/** One Global Accelerator (standard). */
 export class Accelerator extends Construct {
   readonly resource: GlobalacceleratorAccelerator;
   /** ARN (the accelerator's id in Terraform). */
   readonly arn: string;
+  readonly name: string;
   readonly dnsName: string;
   /** Every anycast IP of every IP set (IPv4, plus IPv6 when DUAL_STACK), as a Terraform list. */
   readonly ipAddresses: string[];
@@ -48,13 +51,7 @@ export class Accelerator extends Construct {
   constructor(scope: Construct, id: string, props: AcceleratorProps) {
     super(scope, id);
     const { name, ipAddressType = 'IPV4', ipAddresses = [], flowLogs = null, enabled = true, provider } = props;
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(name) || name.length > GA_LIMITS.nameMaxLength) {
-      throw new ConfigFieldError('name', `accelerator names are 1..${GA_LIMITS.nameMaxLength} letters, digits and inner hyphens, got ${JSON.stringify(name)}`);
-    }
-    if (ipAddressType !== 'IPV4' && ipAddressType !== 'DUAL_STACK') throw new ConfigFieldError('ipAddressType', `must be IPV4 or DUAL_STACK, got ${JSON.stringify(ipAddressType)}`);
-    if (ipAddresses.length > GA_LIMITS.byoipMax) throw new ConfigFieldError('ipAddresses', `BYOIP takes at most ${GA_LIMITS.byoipMax} IPv4 addresses, got ${ipAddresses.length}`, 'INFRA_ERR_OUT_OF_RANGE');
-    if (flowLogs && !flowLogs.s3Bucket) throw new ConfigFieldError('flowLogs.s3Bucket', 'flow logs need a bucket');
-
+    this.name = name;
     this.resource = new GlobalacceleratorAccelerator(this, 'resource', {
       name,
       ipAddressType,

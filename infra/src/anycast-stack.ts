@@ -1,3 +1,7 @@
+/**
+ * The whole service as one Terraform stack, from one validated config (AnycastConfig from
+ * @anycast-origin/config).
+ */
 import { Fn, LocalBackend, TerraformElement, TerraformIterator, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Node } from 'constructs';
@@ -5,13 +9,13 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Accelerator } from './accelerator.js';
 import { ArtifactBucket } from './artifact-bucket.js';
 import { regionIdentifier } from './aws-facts.js';
-import type { AnycastConfig, ListenerConfig } from './config.js';
+import type { AnycastConfig, ListenerConfig } from '@anycast-origin/config';
 import { EndpointGroup } from './endpoint-group.js';
 import { Listener } from './listener.js';
 import { OriginFleet } from './origin-fleet.js';
 import { OriginNetwork } from './origin-network.js';
 import { OriginRole } from './origin-role.js';
-import { renderUserData } from './user-data.js';
+import { originSettings, renderUserData } from './user-data.js';
 
 export interface AnycastStackProps {
   /** A validated config (parseConfig / loadConfig). */
@@ -46,7 +50,7 @@ export class AnycastStack extends TerraformStack {
     new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags });
 
     this.artifact = new ArtifactBucket(this, 'artifact', { artifactPath: c.artifactPath, namePrefix: c.acceleratorName });
-    const role = new OriginRole(this, 'origin-role', { namePrefix: c.acceleratorName, artifactObjectArn: this.artifact.objectArn });
+    const role = new OriginRole(this, 'origin-role', { namePrefix: c.acceleratorName, artifact: this.artifact });
 
     this.accelerator = new Accelerator(this, 'accelerator', {
       name: c.acceleratorName,
@@ -56,17 +60,10 @@ export class AnycastStack extends TerraformStack {
     });
     const listeners = new Map<string, Listener>();
     for (const l of c.listeners) {
-      listeners.set(l.name, new Listener(this, `listener-${l.name}`, {
-        acceleratorArn: this.accelerator.arn,
-        protocol: l.protocol,
-        port: l.port,
-        clientAffinity: l.clientAffinity,
-      }));
+      listeners.set(l.name, new Listener(this, `listener-${l.name}`, { accelerator: this.accelerator, ...l }));
     }
     this.listeners = listeners;
 
-    const userData = renderUserData({ bucket: this.artifact.bucket.id, key: this.artifact.key, bucketRegion: c.homeRegion });
-    const ports = c.listeners.map((l) => ({ protocol: l.protocol, port: l.port }));
     const groups: EndpointGroup[] = [];
     const fleets = new Map<string, OriginFleet>();
     for (const r of c.regions) {
@@ -74,33 +71,20 @@ export class AnycastStack extends TerraformStack {
       const network = new OriginNetwork(this, `network-${r.region}`, {
         provider,
         name: `${c.acceleratorName}-${r.region}`,
-        ports,
-        vpcCidr: r.vpcCidr,
-        ipv6: r.ipv6,
-        availabilityZones: r.availabilityZones,
-        instanceType: r.instanceType,
+        region: r,
+        listeners: c.listeners,
       });
       const fleet = new OriginFleet(this, `fleet-${r.region}`, {
         provider,
         name: `${c.acceleratorName}-${r.region}`,
-        subnetIds: network.subnets.map((s) => s.id),
-        securityGroupIds: [network.originSecurityGroup.id],
-        instanceProfileName: role.instanceProfile.name,
-        userData,
-        instanceCount: r.instanceCount,
-        instanceType: r.instanceType,
-        ipv6: r.ipv6,
+        region: r,
+        network,
+        role,
+        userData: renderUserData({ bucket: this.artifact.bucket.id, key: this.artifact.key, bucketRegion: c.homeRegion, origin: originSettings(c.listeners, r) }),
       });
       fleets.set(r.region, fleet);
       for (const l of c.listeners) {
-        groups.push(new EndpointGroup(this, `group-${l.name}-${r.region}`, {
-          listenerArn: (listeners.get(l.name) as Listener).arn,
-          region: r.region,
-          trafficDial: r.trafficDial,
-          healthCheck: r.healthCheck,
-          endpoints: fleet.instances.map((instance, i) => ({ endpointId: instance.id, weight: r.weights[i] as number })),
-          clientIpPreservation: true,
-        }));
+        groups.push(new EndpointGroup(this, `group-${l.name}-${r.region}`, { listener: listeners.get(l.name) as Listener, region: r, fleet }));
       }
     }
     this.endpointGroups = groups;

@@ -1,6 +1,14 @@
+/**
+ * The CDKTF app: the config file, read and validated by @anycast-origin/config, and the one
+ * stack built from it.
+ */
+import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
+import { loadConfig } from '@anycast-origin/config';
 import { AnycastStack } from './anycast-stack.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from './config.js';
+
+/** infra/anycast.config.json (src/ and dist/ both sit one level below infra/). */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../anycast.config.json', import.meta.url));
 
 /** Name of the one stack (its directory under cdktf.out/stacks/ and its state file). */
 export const STACK_NAME = 'anycast-origin';

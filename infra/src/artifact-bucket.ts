@@ -1,3 +1,6 @@
+/**
+ * The private bucket the instances install the origin from, and the artifact in it.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -11,12 +14,12 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { ArtifactMissingError, ConfigFieldError } from './errors.js';
+import { ArtifactMissingError } from './errors.js';
 
 export interface ArtifactBucketProps {
   /** Absolute path of the artifact to upload; must exist at synth. */
   readonly artifactPath: string;
-  /** Prefix of the bucket name (lowercase letters, digits, hyphens; AWS appends a unique suffix). */
+  /** Prefix of the bucket name (the config's acceleratorName; AWS appends a unique suffix). */
   readonly namePrefix: string;
   /**
    * Config field reported when the artifact is missing.
@@ -58,7 +61,6 @@ export class ArtifactBucket extends Construct {
       isFile = false;
     }
     if (!isFile) throw new ArtifactMissingError(field, artifactPath);
-    if (!/^[a-z0-9][a-z0-9-]{0,35}$/.test(namePrefix)) throw new ConfigFieldError('namePrefix', `bucket name prefixes are 1..36 lowercase letters, digits and hyphens, got ${JSON.stringify(namePrefix)}`);
     const p = provider ? { provider } : {};
 
     this.sha256 = createHash('sha256').update(readFileSync(artifactPath)).digest('hex');

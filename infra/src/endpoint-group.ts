@@ -1,95 +1,61 @@
+/**
+ * One endpoint group: one region of one listener. Everything comes from typed objects: the
+ * Listener construct (its ARN and its resolved health check), the config's region (traffic
+ * dial, one weight per instance, client IP preservation) and the region's OriginFleet (the
+ * endpoints). Every value is written out, AWS's defaults included: an unset weight reaches the
+ * API as 0, and an unset region defaults to the provider's.
+ */
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { GlobalacceleratorEndpointGroup } from '@cdktf/provider-aws/lib/globalaccelerator-endpoint-group/index.js';
-import { GA_LIMITS, KNOWN_REGIONS } from './aws-facts.js';
-import type { HealthCheckConfig } from './config.js';
-import { ConfigFieldError } from './errors.js';
-
-export interface EndpointProps {
-  /** EC2 instance id (or another endpoint id: EIP allocation, ALB/NLB ARN). */
-  readonly endpointId: string;
-  /**
-   * Share of the group's traffic: weight / sum of the group's weights; 0 = none. Always sent
-   * explicitly: an unset weight reaches the API as 0.
-   * @default 128 (AWS's own default)
-   */
-  readonly weight?: number;
-}
+import type { RegionConfig } from '@anycast-origin/config';
+import { InvalidOptionError } from './errors.js';
+import type { Listener } from './listener.js';
+import type { OriginFleet } from './origin-fleet.js';
 
 export interface EndpointGroupProps {
-  readonly listenerArn: string;
-  /** The region of the endpoints; always written out (the provider would default it to its own region). */
-  readonly region: string;
-  readonly endpoints: readonly EndpointProps[];
+  readonly listener: Listener;
+  /** The config's region: `region`, `trafficDial`, `weights` (one per instance), `clientIpPreservation`. */
+  readonly region: RegionConfig;
+  /** The region's instances: the group's endpoints, in order (instance i gets `weights[i]`). */
+  readonly fleet: OriginFleet;
   /**
-   * Percent (0..100) of the traffic that proximity sends to this region that it keeps.
-   * @default 100
-   */
-  readonly trafficDial?: number;
-  /**
-   * How Global Accelerator checks the endpoints (HTTP or TCP; there is no UDP check).
-   * @default - HTTP GET /healthz on port 80 every 10 s, threshold 3
-   */
-  readonly healthCheck?: Partial<HealthCheckConfig>;
-  /**
-   * Client IP preservation: the origin sees the client's address (EC2, ALB, NLB endpoints).
-   * @default true
-   */
-  readonly clientIpPreservation?: boolean;
-  /**
-   * @default - the stack's default AWS provider
+   * @default - the stack's default AWS provider (Global Accelerator is global; the group's
+   * region is `endpoint_group_region`)
    */
   readonly provider?: TerraformProvider;
 }
 
-export const DEFAULT_HEALTH_CHECK: HealthCheckConfig = Object.freeze({ protocol: 'HTTP', port: 80, path: '/healthz', intervalSeconds: 10, thresholdCount: 3 });
-export const DEFAULT_WEIGHT = 128;
-
-/** One endpoint group: one region of one listener, with its dial, health check and weighted endpoints. */
 export class EndpointGroup extends Construct {
   readonly resource: GlobalacceleratorEndpointGroup;
-  readonly region: string;
+  readonly listener: Listener;
+  readonly region: RegionConfig;
+  readonly fleet: OriginFleet;
 
   constructor(scope: Construct, id: string, props: EndpointGroupProps) {
     super(scope, id);
-    const { listenerArn, region, endpoints, trafficDial = 100, clientIpPreservation = true, provider } = props;
-    const hc: HealthCheckConfig = { ...DEFAULT_HEALTH_CHECK, ...props.healthCheck };
-
-    if (!KNOWN_REGIONS.includes(region)) throw new ConfigFieldError('region', `unknown region ${JSON.stringify(region)}`, 'INFRA_ERR_UNKNOWN_REGION');
-    if (!Number.isInteger(trafficDial) || trafficDial < GA_LIMITS.trafficDialMin || trafficDial > GA_LIMITS.trafficDialMax) {
-      throw new ConfigFieldError('trafficDial', `must be ${GA_LIMITS.trafficDialMin}..${GA_LIMITS.trafficDialMax}, got ${trafficDial}`, 'INFRA_ERR_OUT_OF_RANGE');
+    const { listener, region, fleet, provider } = props;
+    const { weights } = region;
+    if (weights.length !== fleet.instances.length) {
+      throw new InvalidOptionError('region.weights', `must hold one weight per instance of the fleet (${fleet.instances.length}), got ${weights.length}`);
     }
-    if (endpoints.length > GA_LIMITS.endpointsPerGroup) {
-      throw new ConfigFieldError('endpoints', `${endpoints.length} endpoints; a group allows at most ${GA_LIMITS.endpointsPerGroup} (service quota)`, 'INFRA_ERR_QUOTA');
-    }
-    endpoints.forEach((e, i) => {
-      const w = e.weight ?? DEFAULT_WEIGHT;
-      if (!Number.isInteger(w) || w < GA_LIMITS.weightMin || w > GA_LIMITS.weightMax) {
-        throw new ConfigFieldError(`endpoints[${i}].weight`, `must be ${GA_LIMITS.weightMin}..${GA_LIMITS.weightMax}, got ${w}`, 'INFRA_ERR_OUT_OF_RANGE');
-      }
-    });
-    if ((hc.protocol as string) === 'UDP') throw new ConfigFieldError('healthCheck.protocol', 'Global Accelerator has no UDP health check: use HTTP or TCP', 'INFRA_ERR_UDP_HEALTH_CHECK');
-    if (hc.protocol !== 'HTTP' && hc.protocol !== 'TCP') throw new ConfigFieldError('healthCheck.protocol', `must be HTTP or TCP, got ${JSON.stringify(hc.protocol)}`);
-    if (!GA_LIMITS.healthCheckIntervals.includes(hc.intervalSeconds)) throw new ConfigFieldError('healthCheck.intervalSeconds', `must be 10 or 30, got ${hc.intervalSeconds}`, 'INFRA_ERR_OUT_OF_RANGE');
-    if (!Number.isInteger(hc.thresholdCount) || hc.thresholdCount < GA_LIMITS.thresholdMin || hc.thresholdCount > GA_LIMITS.thresholdMax) {
-      throw new ConfigFieldError('healthCheck.thresholdCount', `must be ${GA_LIMITS.thresholdMin}..${GA_LIMITS.thresholdMax}, got ${hc.thresholdCount}`, 'INFRA_ERR_OUT_OF_RANGE');
-    }
-    if (!Number.isInteger(hc.port) || hc.port < 1 || hc.port > 65535) throw new ConfigFieldError('healthCheck.port', `must be 1..65535, got ${hc.port}`, 'INFRA_ERR_OUT_OF_RANGE');
-
+    this.listener = listener;
     this.region = region;
+    this.fleet = fleet;
+    const hc = listener.healthCheck;
     this.resource = new GlobalacceleratorEndpointGroup(this, 'resource', {
-      listenerArn,
-      endpointGroupRegion: region,
-      trafficDialPercentage: trafficDial,
+      listenerArn: listener.arn,
+      endpointGroupRegion: region.region,
+      trafficDialPercentage: region.trafficDial,
       healthCheckProtocol: hc.protocol,
       healthCheckPort: hc.port,
       ...(hc.protocol === 'HTTP' ? { healthCheckPath: hc.path } : {}),
       healthCheckIntervalSeconds: hc.intervalSeconds,
       thresholdCount: hc.thresholdCount,
-      endpointConfiguration: endpoints.map((e) => ({
-        endpointId: e.endpointId,
-        weight: e.weight ?? DEFAULT_WEIGHT,
-        clientIpPreservationEnabled: clientIpPreservation,
+      endpointConfiguration: fleet.instances.map((instance, i) => ({
+        endpointId: instance.id,
+        weight: weights[i] as number,
+        clientIpPreservationEnabled: region.clientIpPreservation,
       })),
       ...(provider ? { provider } : {}),
     });

@@ -1,40 +1,36 @@
+/**
+ * The origin instances of one region, from the config's region (count, type, IPv6), placed in
+ * the region's OriginNetwork and running as the OriginRole.
+ */
+import { Token } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
-import { GA_LIMITS, al2023AmiParameter, architectureOf } from './aws-facts.js';
+import type { RegionConfig } from '@anycast-origin/config';
+import { al2023AmiParameter, architectureOf } from './aws-facts.js';
 import type { Architecture } from './aws-facts.js';
-import { ConfigFieldError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
+import type { OriginNetwork } from './origin-network.js';
+import type { OriginRole } from './origin-role.js';
 
 export interface OriginFleetProps {
   /** The AWS provider (alias) of the region. */
   readonly provider: TerraformProvider;
   /** Prefix of the instances' Name tags. */
   readonly name: string;
-  /** The two subnets; instance i goes to subnet i % 2, so the fleet spans two zones. */
-  readonly subnetIds: readonly string[];
-  readonly securityGroupIds: readonly string[];
-  readonly instanceProfileName: string;
+  /** The config's region: `instanceCount`, `instanceType`, `ipv6`. */
+  readonly region: RegionConfig;
+  /** The region's network: instance i goes to subnet i % 2 (two zones), in the origin security group. */
+  readonly network: OriginNetwork;
+  /** The instances' role (its instance profile). */
+  readonly role: OriginRole;
   readonly userData: string;
-  /**
-   * Instances (= endpoints per endpoint group), 1..10.
-   * @default 2
-   */
-  readonly instanceCount?: number;
-  /**
-   * @default 't3.micro'
-   */
-  readonly instanceType?: string;
   /**
    * CPU architecture of the AMI.
    * @default - derived from the instance type (Graviton families are arm64)
    */
   readonly architecture?: Architecture;
-  /**
-   * One IPv6 address per instance (the subnets must have IPv6).
-   * @default false
-   */
-  readonly ipv6?: boolean;
 }
 
 /**
@@ -46,15 +42,16 @@ export interface OriginFleetProps {
 export class OriginFleet extends Construct {
   readonly instances: readonly Instance[];
   readonly architecture: Architecture;
+  readonly region: RegionConfig;
 
   constructor(scope: Construct, id: string, props: OriginFleetProps) {
     super(scope, id);
-    const { provider, name, subnetIds, securityGroupIds, instanceProfileName, userData, instanceCount = 2, instanceType = 't3.micro', ipv6 = false } = props;
-    if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > GA_LIMITS.endpointsPerGroup) {
-      throw new ConfigFieldError('instanceCount', `must be 1..${GA_LIMITS.endpointsPerGroup} (endpoints per endpoint group), got ${instanceCount}`, instanceCount > GA_LIMITS.endpointsPerGroup ? 'INFRA_ERR_QUOTA' : 'INFRA_ERR_OUT_OF_RANGE');
+    const { provider, name, region, network, role, userData } = props;
+    const { instanceCount, instanceType, ipv6 } = region;
+    this.region = region;
+    if (props.architecture === undefined && Token.isUnresolved(instanceType)) {
+      throw new InvalidOptionError('architecture', 'must be given when region.instanceType is only known at apply (a token): the AMI depends on it');
     }
-    if (subnetIds.length === 0) throw new ConfigFieldError('subnetIds', 'needs at least one subnet');
-    if (securityGroupIds.length === 0) throw new ConfigFieldError('securityGroupIds', 'needs the origin security group');
     this.architecture = props.architecture ?? architectureOf(instanceType);
 
     const ami = new DataAwsSsmParameter(this, 'ami', { provider, name: al2023AmiParameter(this.architecture) });
@@ -62,9 +59,9 @@ export class OriginFleet extends Construct {
       provider,
       ami: ami.insecureValue,
       instanceType,
-      subnetId: subnetIds[i % subnetIds.length] as string,
-      vpcSecurityGroupIds: [...securityGroupIds],
-      iamInstanceProfile: instanceProfileName,
+      subnetId: network.subnets[i % network.subnets.length]?.id as string,
+      vpcSecurityGroupIds: [network.originSecurityGroup.id],
+      iamInstanceProfile: role.instanceProfile.name,
       associatePublicIpAddress: true,
       ...(ipv6 ? { ipv6AddressCount: 1 } : {}),
       monitoring: true,

@@ -1,4 +1,8 @@
-import { Fn } from 'cdktf';
+/**
+ * A region's network for the origins, from the config's region (CIDR, IPv6, zones, instance
+ * type for picking zones) and its listeners (the ports the origin security group admits).
+ */
+import { Fn, Token } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
@@ -12,46 +16,18 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones/index.js';
 import { DataAwsEc2InstanceTypeOfferings } from '@cdktf/provider-aws/lib/data-aws-ec2-instance-type-offerings/index.js';
-import { subnetCidr } from './config.js';
-import type { ListenerProtocol } from './config.js';
-import { ConfigFieldError } from './errors.js';
-
-export interface OriginPort {
-  readonly protocol: ListenerProtocol;
-  readonly port: number;
-}
+import type { ListenerConfig, RegionConfig } from '@anycast-origin/config';
 
 export interface OriginNetworkProps {
   /** The AWS provider (alias) of the region. */
   readonly provider: TerraformProvider;
   /** Prefix of Name tags and of the security group name. */
   readonly name: string;
-  /** The listener ports: the origin security group admits exactly these, from anywhere. */
-  readonly ports: readonly OriginPort[];
-  /**
-   * IPv4 CIDR of the VPC (/16../24); the subnets are its first two 1/16ths.
-   * @default '10.0.0.0/16'
-   */
-  readonly vpcCidr?: string;
-  /**
-   * Amazon-provided IPv6 /56 on the VPC, a /64 per subnet, ::/0 route and IPv6 ingress.
-   * @default false
-   */
-  readonly ipv6?: boolean;
-  /**
-   * The two zones of the two subnets.
-   * @default - the first two zones (sorted, no Local Zones) that offer `instanceType`
-   */
-  readonly availabilityZones?: readonly [string, string] | null;
-  /**
-   * Instance type the zones must offer when they are picked automatically.
-   * @default 't3.micro'
-   */
-  readonly instanceType?: string;
+  /** The config's region: `vpcCidr`, `ipv6`, `availabilityZones`, `instanceType` (the zones must offer it). */
+  readonly region: RegionConfig;
+  /** The listeners: the origin security group admits exactly their ports, from anywhere. */
+  readonly listeners: readonly ListenerConfig[];
 }
-
-/** Ports nobody may open to the internet here: shell access goes through SSM Session Manager. */
-const FORBIDDEN_PORTS = Object.freeze([22, 3389]);
 
 /**
  * A region's network for the origins: VPC, two public subnets in two zones, internet gateway
@@ -66,16 +42,8 @@ export class OriginNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: OriginNetworkProps) {
     super(scope, id);
-    const { provider, name, ports, vpcCidr = '10.0.0.0/16', ipv6 = false, availabilityZones = null, instanceType = 't3.micro' } = props;
-    if (ports.length === 0) throw new ConfigFieldError('ports', 'needs at least one listener port');
-    ports.forEach((p, i) => {
-      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new ConfigFieldError(`ports[${i}].port`, `must be 1..65535, got ${p.port}`, 'INFRA_ERR_OUT_OF_RANGE');
-      if (FORBIDDEN_PORTS.includes(p.port)) {
-        throw new ConfigFieldError(`ports[${i}].port`, `${p.port} (SSH/RDP) is never opened to the internet: use SSM Session Manager (CKV_AWS_24/25)`);
-      }
-    });
-    const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(1[6-9]|2[0-4])$/.exec(vpcCidr);
-    if (!m) throw new ConfigFieldError('vpcCidr', `must be an IPv4 CIDR from /16 to /24, got ${JSON.stringify(vpcCidr)}`);
+    const { provider, name, region, listeners } = props;
+    const { vpcCidr, ipv6, availabilityZones, instanceType } = region;
 
     const tag = (suffix: string) => ({ Name: `${name}-${suffix}` });
     this.vpc = new Vpc(this, 'vpc', {
@@ -112,7 +80,8 @@ export class OriginNetwork extends Construct {
         new Subnet(this, `subnet-${i + 1}`, {
           provider,
           vpcId: this.vpc.id,
-          cidrBlock: subnetCidr(vpcCidr, i),
+          // A literal CIDR when the VPC's is known at synth, else Terraform computes it.
+          cidrBlock: Token.isUnresolved(vpcCidr) ? Fn.cidrsubnet(vpcCidr, 4, i) : subnetCidr(vpcCidr, i),
           availabilityZone: zones[i] as string,
           // Instances ask for their public IPv4 themselves (CKV_AWS_130: nothing else gets one).
           mapPublicIpOnLaunch: false,
@@ -142,15 +111,20 @@ export class OriginNetwork extends Construct {
       tags: tag('default-deny-all'),
     });
 
+    // Nothing here depends on the listeners: a changed listener adds or removes rule resources
+    // below, never replaces the group (a description or name change would: with instances that
+    // reference it, a fixed name then fails with InvalidGroup.Duplicate). name_prefix and
+    // create_before_destroy keep a replacement for another reason (a new VPC) possible.
     this.originSecurityGroup = new SecurityGroup(this, 'origin-sg', {
       provider,
-      name: `${name}-origin`,
-      description: `anycast origin: listener ports ${ports.map((p) => `${p.protocol}/${p.port}`).join(', ')} in, HTTPS out`,
+      namePrefix: `${name}-origin-`,
+      description: 'anycast origin: the listener ports in (one rule each), HTTPS out',
       vpcId: this.vpc.id,
       tags: tag('origin'),
+      lifecycle: { createBeforeDestroy: true },
     });
     const sources = [{ cidrIpv4: '0.0.0.0/0' }, ...(ipv6 ? [{ cidrIpv6: '::/0' }] : [])];
-    for (const p of ports) {
+    for (const p of listeners) {
       for (const src of sources) {
         const family = 'cidrIpv4' in src ? 'ipv4' : 'ipv6';
         new VpcSecurityGroupIngressRule(this, `in-${p.protocol.toLowerCase()}-${p.port}-${family}`, {
@@ -177,4 +151,13 @@ export class OriginNetwork extends Construct {
       });
     }
   }
+}
+
+/** The `index`th subnet of an IPv4 CIDR split into 16 (prefix + 4), e.g. 10.0.0.0/16 -> 10.0.16.0/20 for 1. */
+export function subnetCidr(vpcCidr: string, index: number): string {
+  const [base = '', bits = ''] = vpcCidr.split('/');
+  const prefix = Number(bits) + 4;
+  const start = base.split('.').reduce((acc, p) => ((acc << 8) | Number(p)) >>> 0, 0);
+  const n = (start + index * 2 ** (32 - prefix)) >>> 0;
+  return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${prefix}`;
 }

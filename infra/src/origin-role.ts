@@ -1,3 +1,7 @@
+/**
+ * The origin instances' IAM role and instance profile: Session Manager instead of SSH, and
+ * read access to the one artifact object and nothing else.
+ */
 import { Fn } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
@@ -5,13 +9,13 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
-import { ConfigFieldError } from './errors.js';
+import type { ArtifactBucket } from './artifact-bucket.js';
 
 export interface OriginRoleProps {
   /** Prefix of the role and instance-profile names. */
   readonly namePrefix: string;
-  /** ARN of the one S3 object (the artifact) the instances may read. */
-  readonly artifactObjectArn: string;
+  /** The bucket of the artifact: the instances may read its one object. */
+  readonly artifact: ArtifactBucket;
   /**
    * Attach AmazonSSMManagedInstanceCore: shell access through Session Manager instead of SSH.
    * @default true
@@ -32,9 +36,7 @@ export class OriginRole extends Construct {
 
   constructor(scope: Construct, id: string, props: OriginRoleProps) {
     super(scope, id);
-    const { namePrefix, artifactObjectArn, ssm = true, provider } = props;
-    if (!/^[A-Za-z0-9+=,.@_-]{1,38}$/.test(namePrefix)) throw new ConfigFieldError('namePrefix', `IAM name prefixes are 1..38 characters of [A-Za-z0-9+=,.@_-], got ${JSON.stringify(namePrefix)}`);
-    if (!artifactObjectArn) throw new ConfigFieldError('artifactObjectArn', 'is required');
+    const { namePrefix, artifact, ssm = true, provider } = props;
     const p = provider ? { provider } : {};
 
     this.role = new IamRole(this, 'role', {
@@ -53,7 +55,7 @@ export class OriginRole extends Construct {
       role: this.role.id,
       policy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'ReadOriginArtifact', Effect: 'Allow', Action: 's3:GetObject', Resource: artifactObjectArn }],
+        Statement: [{ Sid: 'ReadOriginArtifact', Effect: 'Allow', Action: 's3:GetObject', Resource: artifact.objectArn }],
       }),
     });
     this.instanceProfile = new IamInstanceProfile(this, 'profile', { ...p, namePrefix: `${namePrefix}-`, role: this.role.name });

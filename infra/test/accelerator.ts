@@ -18,12 +18,3 @@ t.test('GIVEN BYOIP, DUAL_STACK and flow logs THEN all reach the resource', asyn
     attributes: { flow_logs_enabled: true, flow_logs_s3_bucket: 'logs', flow_logs_s3_prefix: 'ga/' },
   });
 });
-
-t.test('props are validated in the constructor', async (t) => {
-  const { stack } = emptyStack();
-  t.throws(() => new Accelerator(stack, 'a', { name: '-edge' }), { name: 'ConfigFieldError', field: 'name' });
-  t.throws(() => new Accelerator(stack, 'b', { name: 'x'.repeat(256) }), { name: 'ConfigFieldError', field: 'name' });
-  t.throws(() => new Accelerator(stack, 'c', { name: 'edge', ipAddressType: 'IPV6' as 'IPV4' }), { name: 'ConfigFieldError', field: 'ipAddressType' });
-  t.throws(() => new Accelerator(stack, 'd', { name: 'edge', ipAddresses: ['1.1.1.1', '1.1.1.2', '1.1.1.3'] }), { field: 'ipAddresses', code: 'INFRA_ERR_OUT_OF_RANGE' });
-  t.throws(() => new Accelerator(stack, 'e', { name: 'edge', flowLogs: { s3Bucket: '', s3Prefix: '' } }), { name: 'ConfigFieldError', field: 'flowLogs.s3Bucket' });
-});

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULT_REGIONS } from '@anycast-origin/config';
 import { testCommandFormats } from '../src/anycast-stack.js';
-import { dataSources, ref, resourceCounts, resources, synthConfig } from './fixtures/synth.js';
+import { dataSources, ref, resourceCounts, resources, synthConfig, testConfig } from './fixtures/synth.js';
 import type { Json } from './fixtures/synth.js';
 
 // Synthesize each config once; every assertion below reads the shared JSON.
@@ -48,7 +48,7 @@ t.test('default config: the seed service, four regions x two instances', async (
     const providers = json.provider.aws as Json[];
     t.equal(providers.length, 5);
     t.same(providers.filter((p) => !p.alias).map((p) => p.region), ['us-west-2']);
-    t.same(providers.filter((p) => p.alias).map((p) => [p.alias, p.region]), DEFAULTS.regions.map((r) => [regionId(r), r]));
+    t.same(providers.filter((p) => p.alias).map((p) => [p.alias, p.region]), DEFAULT_REGIONS.map((r) => [regionId(r), r]));
     for (const p of providers) t.same(p.default_tags, [{ tags: { project: 'anycast-origin', 'managed-by': 'cdktf' } }]);
   });
 
@@ -70,10 +70,15 @@ t.test('default config: the seed service, four regions x two instances', async (
     );
   });
 
-  t.test('THEN each endpoint group has an explicit region, dial 100, HTTP /healthz on 80, both instances at weight 128 with client IP preservation', async (t) => {
+  t.test('THEN each endpoint group has an explicit region, dial 100, its listener\'s health check (HTTP /healthz on 80 for http, TCP 53 for DNS), both instances at weight 128 with client IP preservation', async (t) => {
     const groups = resources(json, 'aws_globalaccelerator_endpoint_group');
-    for (const listener of ['http', 'dns_udp', 'dns_tcp']) {
-      for (const region of DEFAULTS.regions) {
+    const checks: Record<string, Json> = {
+      http: { health_check_protocol: 'HTTP', health_check_port: 80, health_check_path: '/healthz' },
+      dns_udp: { health_check_protocol: 'TCP', health_check_port: 53 },
+      dns_tcp: { health_check_protocol: 'TCP', health_check_port: 53 },
+    };
+    for (const [listener, check] of Object.entries(checks)) {
+      for (const region of DEFAULT_REGIONS) {
         const name = `group_${listener}_${regionId(region)}`;
         const g = groups[name];
         t.ok(g, `${name} exists`);
@@ -81,12 +86,11 @@ t.test('default config: the seed service, four regions x two instances', async (
           listener_arn: ref('aws_globalaccelerator_listener', `listener_${listener}`),
           endpoint_group_region: region,
           traffic_dial_percentage: 100,
-          health_check_protocol: 'HTTP',
-          health_check_port: 80,
-          health_check_path: '/healthz',
+          ...check,
           health_check_interval_seconds: 10,
           threshold_count: 3,
         }, name);
+        if (check.health_check_protocol === 'TCP') t.notOk(g && 'health_check_path' in g, `${name}: no path on a TCP check`);
         t.same(g?.endpoint_configuration, [1, 2].map((i) => ({
           endpoint_id: ref('aws_instance', `fleet_${regionId(region)}_origin_${i}`),
           weight: 128,
@@ -98,7 +102,7 @@ t.test('default config: the seed service, four regions x two instances', async (
   });
 
   t.test('THEN each region has a VPC with two public subnets in two zones and instances spread across them', async (t) => {
-    for (const region of DEFAULTS.regions) {
+    for (const region of DEFAULT_REGIONS) {
       const id = regionId(region);
       const subnets = [1, 2].map((i) => resources(json, 'aws_subnet')[`network_${id}_subnet_${i}`] as Json);
       t.same(subnets.map((s) => s.cidr_block), ['10.0.0.0/20', '10.0.16.0/20']);
@@ -149,6 +153,13 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.ok(userData.includes('--region "us-west-2"'));
   });
 
+  t.test('THEN every instance\'s env file drains 40 s (10 s x 3 + 10 s) and leaves DNS rate limiting on (client IPs are preserved)', async (t) => {
+    for (const [name, i] of Object.entries(resources(json, 'aws_instance'))) {
+      t.match(i.user_data, /<<'ENV'\nORIGIN_DRAIN_SECONDS=40\nENV\n/, name);
+      t.notMatch(i.user_data, /ORIGIN_DNS_RRL/, name);
+    }
+  });
+
   t.test('THEN the outputs give the anycast IPs, the DNS name and the seed\'s test loops', async (t) => {
     t.same(Object.keys(json.output).sort(), ['anycast_ips', 'artifact_bucket', 'dns_name', 'instance_ids', 'test_commands']);
     t.equal(json.output.anycast_ips.value, '${flatten(aws_globalaccelerator_accelerator.accelerator.ip_sets[*].ip_addresses)}');
@@ -159,7 +170,7 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.match(commands, /dig @%s id\.server txt ch \+short; done \| sort \| uniq -c \| sort -rn/);
     t.match(commands, /dig @%s \+tcp id\.server txt ch \+short/);
     t.match(commands, /val\.ip_addresses if val\.ip_family == \\?"IPv4\\?"/, 'IPv4 addresses only (curl http://%s/ needs no brackets)');
-    t.same(Object.keys(json.output.instance_ids.value), DEFAULTS.regions.slice().sort());
+    t.same(Object.keys(json.output.instance_ids.value), DEFAULT_REGIONS.slice().sort());
   });
 
   t.test('THEN the state lives in infra/, not at an absolute path of this machine', async (t) => {
@@ -226,12 +237,16 @@ t.test('six-region config', async (t) => {
 });
 
 t.test('per-region overrides and options', async (t) => {
-  t.test('GIVEN a Graviton type, TCP health checks, explicit zones, another CIDR WHEN synthesized THEN they reach the resources', async (t) => {
+  t.test('GIVEN a Graviton type, a TCP health check on the http listener, explicit zones, another CIDR WHEN synthesized THEN they reach the resources', async (t) => {
     const { json } = synthConfig({
+      listeners: [
+        { name: 'http', protocol: 'TCP', port: 80, serves: 'http', healthCheck: { protocol: 'TCP', port: 53, intervalSeconds: 30, thresholdCount: 2 } },
+        { name: 'dns-udp', protocol: 'UDP', port: 53, serves: 'dns' },
+        { name: 'dns-tcp', protocol: 'TCP', port: 53, serves: 'dns' },
+      ],
       regions: [{
         region: 'us-east-1',
         instanceType: 't4g.small',
-        healthCheck: { protocol: 'TCP', port: 53, intervalSeconds: 30, thresholdCount: 2 },
         availabilityZones: ['us-east-1a', 'us-east-1b'],
         vpcCidr: '172.20.0.0/20',
       }],
@@ -242,6 +257,22 @@ t.test('per-region overrides and options', async (t) => {
     const g = resources(json, 'aws_globalaccelerator_endpoint_group').group_http_us_east_1 as Json;
     t.match(g, { health_check_protocol: 'TCP', health_check_port: 53, health_check_interval_seconds: 30, threshold_count: 2 });
     t.notOk('health_check_path' in g, 'no path on a TCP check');
+    const user = resources(json, 'aws_instance').fleet_us_east_1_origin_1?.user_data as string;
+    t.match(user, /ORIGIN_DRAIN_SECONDS=90\n/, 'the longest group\'s check: 30 s x 2 + 30 s');
+  });
+
+  t.test('GIVEN a region whose endpoints do not preserve client IPs WHEN synthesized THEN its endpoints say so and its origins turn DNS rate limiting off; other regions keep it', async (t) => {
+    const { json } = synthConfig({ regions: ['us-east-1', { region: 'eu-central-1', clientIpPreservation: false }] });
+    const groups = resources(json, 'aws_globalaccelerator_endpoint_group');
+    for (const l of ['http', 'dns_udp', 'dns_tcp']) {
+      t.same((groups[`group_${l}_eu_central_1`]?.endpoint_configuration as Json[]).map((e) => e.client_ip_preservation_enabled), [false, false]);
+      t.same((groups[`group_${l}_us_east_1`]?.endpoint_configuration as Json[]).map((e) => e.client_ip_preservation_enabled), [true, true]);
+    }
+    const instances = resources(json, 'aws_instance');
+    for (const i of [1, 2]) {
+      t.match(instances[`fleet_eu_central_1_origin_${i}`]?.user_data, /<<'ENV'\nORIGIN_DRAIN_SECONDS=40\nORIGIN_DNS_RRL=off\nENV\n/);
+      t.notMatch(instances[`fleet_us_east_1_origin_${i}`]?.user_data, /ORIGIN_DNS_RRL/);
+    }
   });
 
   t.test('GIVEN DUAL_STACK with IPv6 VPCs WHEN synthesized THEN the VPCs, subnets, routes, rules and instances get IPv6', async (t) => {
@@ -271,16 +302,51 @@ t.test('per-region overrides and options', async (t) => {
     t.same(resources(json, 'aws_globalaccelerator_accelerator').accelerator?.ip_addresses, ['198.51.100.10', '203.0.113.20']);
     const listeners = resources(json, 'aws_globalaccelerator_listener');
     t.same(['listener_web', 'listener_dns'].map((n) => [listeners[n]?.protocol, listeners[n]?.port_range[0].from_port, listeners[n]?.client_affinity]), [['TCP', 8080, 'SOURCE_IP'], ['UDP', 5353, 'NONE']]);
-    t.equal(resources(json, 'aws_globalaccelerator_endpoint_group').group_dns_us_east_1?.health_check_port, 8080, 'health checks follow the http listener port');
+    t.equal(resources(json, 'aws_globalaccelerator_endpoint_group').group_dns_us_east_1?.health_check_port, 8080, 'no DNS TCP listener to check: the HTTP origin on its listener port');
     t.match(json.output.test_commands.value, /curl -s -q http:\/\/%s:8080\//);
     t.match(json.output.test_commands.value, /dig @%s -p 5353 id\.server/);
   });
 });
 
+t.test('changing the listeners', async (t) => {
+  // GIVEN the default config WHEN dns-udp is removed and an http listener on 8080 added
+  const before = byDefault.json;
+  const after = synthConfig({
+    listeners: [
+      { name: 'http', protocol: 'TCP', port: 80, serves: 'http' },
+      { name: 'dns-tcp', protocol: 'TCP', port: 53, serves: 'dns' },
+      { name: 'http-alt', protocol: 'TCP', port: 8080, serves: 'http' },
+    ],
+  }).json;
+  t.test('THEN every security group is the same resource with the same attributes: nothing forces a replacement', async (t) => {
+    t.same(resources(after, 'aws_security_group'), resources(before, 'aws_security_group'));
+    for (const [name, sg] of Object.entries(resources(after, 'aws_security_group'))) {
+      t.notOk('name' in sg, `${name}: no fixed name (a replacement would collide with InvalidGroup.Duplicate)`);
+      t.match(sg.name_prefix, /^anycast-origin-[a-z0-9-]+-origin-$/);
+      t.equal(sg.description, 'anycast origin: the listener ports in (one rule each), HTTPS out', `${name}: a description that names no port`);
+      t.same(sg.lifecycle, { create_before_destroy: true });
+    }
+  });
+  t.test('THEN the instances are unchanged (no replacement either)', async (t) => {
+    t.same(resources(after, 'aws_instance'), resources(before, 'aws_instance'));
+  });
+  t.test('THEN only the rules of the removed and added listeners come and go; the others keep their names and attributes', async (t) => {
+    const was = resources(before, 'aws_vpc_security_group_ingress_rule');
+    const is = resources(after, 'aws_vpc_security_group_ingress_rule');
+    const gone = Object.keys(was).filter((n) => !(n in is));
+    const added = Object.keys(is).filter((n) => !(n in was));
+    t.same(gone.sort(), DEFAULT_REGIONS.map((r) => `network_${regionId(r)}_in-udp-53-ipv4`.replace(/-/g, '_')).sort());
+    t.same(added.sort(), DEFAULT_REGIONS.map((r) => `network_${regionId(r)}_in-tcp-8080-ipv4`.replace(/-/g, '_')).sort());
+    for (const n of Object.keys(is).filter((x) => x in was)) t.same(is[n], was[n], `${n} unchanged`);
+  });
+});
+
 t.test('testCommandFormats', async (t) => {
   t.test('GIVEN no http listener THEN no curl loop', async (t) => {
-    t.same(testCommandFormats([{ name: 'dns', protocol: 'UDP', port: 53, serves: 'dns', clientAffinity: 'NONE' }]), [
+    const { listeners } = testConfig({ listeners: [{ name: 'dns', protocol: 'UDP', port: 53, serves: 'dns' }, { name: 'check', protocol: 'TCP', port: 53, serves: 'dns' }] });
+    t.same(testCommandFormats(listeners), [
       'for i in {1..100}; do dig @%s id.server txt ch +short; done | sort | uniq -c | sort -rn',
+      'for i in {1..100}; do dig @%s +tcp id.server txt ch +short; done | sort | uniq -c | sort -rn',
     ]);
   });
 });

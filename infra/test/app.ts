@@ -101,13 +101,19 @@ t.test('the app entry point (src/main.ts)', async (t) => {
   t.test('GIVEN ANYCAST_CONFIG with a missing artifact THEN exit 1 and a message naming artifactPath and the path', async (t) => {
     const r = run('missing-artifact.json', 'missing.out');
     t.equal(r.status, 1, r.stderr);
-    t.match(r.stderr, /^anycast-origin infra: artifactPath: origin artifact not found at .*not-built-yet\/anycast-origin-linux\.tar\.gz: build it with `npm run package -w apps\/origin`.* \[INFRA_ERR_ARTIFACT_MISSING\]\n$/);
+    t.match(r.stderr, /^anycast-origin infra: artifactPath must be an existing file \(the origin artifact\), got .*not-built-yet\/anycast-origin-linux\.tar\.gz: build it with `npm run package -w apps\/origin`.* \[INFRA_ERR_ARTIFACT_MISSING\]\n$/);
     t.notOk(existsSync(join(dir, 'missing.out', 'stacks', STACK_NAME, 'cdk.tf.json')), 'nothing synthesized');
   });
-  t.test('GIVEN ANYCAST_CONFIG with a bad field THEN exit 1 and a message naming the field', async (t) => {
+  t.test('GIVEN ANYCAST_CONFIG with a bad field THEN exit 1 and the config\'s own message naming the field, nothing synthesized', async (t) => {
     const r = run('bad.json', 'bad.out');
     t.equal(r.status, 1);
-    t.equal(r.stderr, 'anycast-origin infra: regions[0].trafficDial: must be 0..100, got 150 [INFRA_ERR_OUT_OF_RANGE]\n');
+    t.equal(r.stderr, 'anycast-origin infra: regions[0].trafficDial must be a number 0..100 (percent), got 150 [CONFIG_ERR_OUT_OF_RANGE]\n');
+    t.notOk(existsSync(join(dir, 'bad.out', 'stacks', STACK_NAME, 'cdk.tf.json')), 'nothing synthesized');
+  });
+  t.test('GIVEN ANYCAST_CONFIG naming a file that is not there THEN exit 1 and CONFIG_ERR_FILE', async (t) => {
+    const r = run('nope.json', 'nope.out');
+    t.equal(r.status, 1);
+    t.match(r.stderr, /^anycast-origin infra: config file .*nope\.json: .* \[CONFIG_ERR_FILE\]\n$/);
   });
   t.test('GIVEN a good config THEN exit 0 and a stack', async (t) => {
     const r = run('config.json', 'good.out');

@@ -1,16 +1,32 @@
 import t from 'tap';
+import { Accelerator } from '../src/accelerator.js';
 import { Listener } from '../src/listener.js';
-import { emptyStack, only, synthStack } from './fixtures/synth.js';
+import { emptyStack, only, ref, synthStack, testConfig } from './fixtures/synth.js';
 
-t.test('GIVEN UDP 53 WHEN synthesized THEN one port range and client affinity NONE by default', async (t) => {
+t.test('GIVEN the config\'s DNS UDP listener WHEN synthesized THEN one port range on the accelerator, and the listener carries its TCP 53 health check', async (t) => {
   const { stack } = emptyStack();
-  new Listener(stack, 'dns', { acceleratorArn: 'arn:acc', protocol: 'UDP', port: 53 });
-  t.same(only(synthStack(stack), 'aws_globalaccelerator_listener'), { accelerator_arn: 'arn:acc', protocol: 'UDP', client_affinity: 'NONE', port_range: [{ from_port: 53, to_port: 53 }] });
+  const config = testConfig();
+  const dns = config.listeners.find((l) => l.name === 'dns-udp');
+  if (!dns) throw new Error('the default config has a dns-udp listener');
+  const accelerator = new Accelerator(stack, 'acc', { name: 'edge' });
+  const listener = new Listener(stack, 'dns', { accelerator, ...dns });
+  const json = synthStack(stack);
+  const accName = Object.keys(json.resource.aws_globalaccelerator_accelerator)[0] as string;
+  t.same(only(json, 'aws_globalaccelerator_listener'), {
+    accelerator_arn: ref('aws_globalaccelerator_accelerator', accName),
+    protocol: 'UDP',
+    client_affinity: 'NONE',
+    port_range: [{ from_port: 53, to_port: 53 }],
+  });
+  t.same(listener.healthCheck, { protocol: 'TCP', port: 53, path: '/healthz', intervalSeconds: 10, thresholdCount: 3 });
+  t.same(listener.config, dns, 'the config listener, whole');
+  t.equal(listener.accelerator, accelerator);
 });
 
-t.test('props are validated in the constructor', async (t) => {
+t.test('GIVEN SOURCE_IP affinity in the config THEN the listener keeps clients on one endpoint', async (t) => {
   const { stack } = emptyStack();
-  t.throws(() => new Listener(stack, 'a', { acceleratorArn: 'x', protocol: 'SCTP' as 'TCP', port: 80 }), { name: 'ConfigFieldError', field: 'protocol' });
-  t.throws(() => new Listener(stack, 'b', { acceleratorArn: 'x', protocol: 'TCP', port: 0 }), { field: 'port', code: 'INFRA_ERR_OUT_OF_RANGE' });
-  t.throws(() => new Listener(stack, 'c', { acceleratorArn: 'x', protocol: 'TCP', port: 80, clientAffinity: 'COOKIE' as 'NONE' }), { name: 'ConfigFieldError', field: 'clientAffinity' });
+  const [http] = testConfig({ clientAffinity: 'SOURCE_IP' }).listeners;
+  if (!http) throw new Error('no listener');
+  new Listener(stack, 'http', { accelerator: new Accelerator(stack, 'acc', { name: 'edge' }), ...http });
+  t.match(only(synthStack(stack), 'aws_globalaccelerator_listener'), { protocol: 'TCP', client_affinity: 'SOURCE_IP', port_range: [{ from_port: 80, to_port: 80 }] });
 });

@@ -1,25 +1,34 @@
 import t from 'tap';
-import { OriginNetwork } from '../src/origin-network.js';
-import { emptyStack, resources, synthStack } from './fixtures/synth.js';
+import { TerraformVariable } from 'cdktf';
+import { OriginNetwork, subnetCidr } from '../src/origin-network.js';
+import { emptyStack, resources, synthStack, testConfig } from './fixtures/synth.js';
 
-t.test('GIVEN the defaults WHEN synthesized THEN VPC, 2 subnets, IGW, routes, a rule-less default SG and listener-only ingress', async (t) => {
+t.test('GIVEN the default region and listeners WHEN synthesized THEN VPC, 2 subnets, IGW, routes, a rule-less default SG and exactly the listener ports in', async (t) => {
   const { stack, provider } = emptyStack();
-  new OriginNetwork(stack, 'net', { provider, name: 'o', ports: [{ protocol: 'TCP', port: 80 }, { protocol: 'UDP', port: 53 }] });
+  const c = testConfig();
+  new OriginNetwork(stack, 'net', { provider, name: 'o', region: c.regions[0] as (typeof c.regions)[number], listeners: c.listeners });
   const json = synthStack(stack);
   t.match(Object.values(resources(json, 'aws_vpc'))[0], { cidr_block: '10.0.0.0/16', enable_dns_support: true, enable_dns_hostnames: true });
-  t.equal(Object.keys(resources(json, 'aws_subnet')).length, 2);
+  t.same(Object.values(resources(json, 'aws_subnet')).map((s) => s.cidr_block), ['10.0.0.0/20', '10.0.16.0/20']);
   t.equal(Object.keys(resources(json, 'aws_internet_gateway')).length, 1);
   t.equal(Object.keys(resources(json, 'aws_route_table_association')).length, 2);
   t.same(Object.values(resources(json, 'aws_default_security_group')).map((g) => [g.ingress, g.egress]), [[[], []]]);
-  t.same(Object.values(resources(json, 'aws_vpc_security_group_ingress_rule')).map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]), [['tcp', 80, 80, '0.0.0.0/0'], ['udp', 53, 53, '0.0.0.0/0']]);
+  t.same(Object.values(resources(json, 'aws_vpc_security_group_ingress_rule')).map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]).sort(),
+    [['tcp', 53, 53, '0.0.0.0/0'], ['tcp', 80, 80, '0.0.0.0/0'], ['udp', 53, 53, '0.0.0.0/0']]);
   t.same(Object.values(resources(json, 'aws_vpc_security_group_egress_rule')).map((r) => [r.ip_protocol, r.from_port, r.to_port]), [['tcp', 443, 443]]);
 });
 
-t.test('props are validated in the constructor', async (t) => {
+t.test('GIVEN a VPC CIDR known only at apply (a token) THEN Terraform computes the subnets', async (t) => {
   const { stack, provider } = emptyStack();
-  t.throws(() => new OriginNetwork(stack, 'a', { provider, name: 'o', ports: [] }), { name: 'ConfigFieldError', field: 'ports' });
-  t.throws(() => new OriginNetwork(stack, 'b', { provider, name: 'o', ports: [{ protocol: 'TCP', port: 22 }] }), { field: 'ports[0].port', message: /SSH\/RDP/ });
-  t.throws(() => new OriginNetwork(stack, 'c', { provider, name: 'o', ports: [{ protocol: 'TCP', port: 3389 }] }), { name: 'ConfigFieldError', field: 'ports[0].port' });
-  t.throws(() => new OriginNetwork(stack, 'd', { provider, name: 'o', ports: [{ protocol: 'TCP', port: 65536 }] }), { field: 'ports[0].port', code: 'INFRA_ERR_OUT_OF_RANGE' });
-  t.throws(() => new OriginNetwork(stack, 'e', { provider, name: 'o', ports: [{ protocol: 'TCP', port: 80 }], vpcCidr: '10.0.0.0/8' }), { name: 'ConfigFieldError', field: 'vpcCidr' });
+  const c = testConfig();
+  const region = { ...(c.regions[0] as (typeof c.regions)[number]), vpcCidr: new TerraformVariable(stack, 'vpc_cidr', { type: 'string' }).stringValue };
+  new OriginNetwork(stack, 'net', { provider, name: 'o', region, listeners: c.listeners });
+  t.same(Object.values(resources(synthStack(stack), 'aws_subnet')).map((s) => s.cidr_block), ['${cidrsubnet(var.vpc_cidr, 4, 0)}', '${cidrsubnet(var.vpc_cidr, 4, 1)}']);
+});
+
+t.test('subnetCidr: the nth 1/16th of the VPC CIDR', async (t) => {
+  t.equal(subnetCidr('10.0.0.0/16', 0), '10.0.0.0/20');
+  t.equal(subnetCidr('10.0.0.0/16', 1), '10.0.16.0/20');
+  t.equal(subnetCidr('192.168.4.0/24', 1), '192.168.4.16/28');
+  t.equal(subnetCidr('172.31.0.0/20', 15), '172.31.15.0/24');
 });

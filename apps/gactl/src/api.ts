@@ -16,7 +16,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError } from './errors.js';
+import { ApiError, GactlError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
 /** diagnostics_channel names (the library never logs; the command shows these as progress). */
@@ -71,9 +71,9 @@ export function classify(err: unknown): Failure {
   return 'fatal';
 }
 
-/** The failure as gactl reports it: `ApiError` with AWS's name (already one: unchanged). */
+/** The failure as gactl reports it: `ApiError` with AWS's name (gactl's own errors unchanged). */
 export function toApiError(operation: string, err: unknown): Error {
-  if (err instanceof ApiError) return err;
+  if (err instanceof GactlError) return err;
   const e = (err ?? {}) as SdkError;
   if (!(err instanceof Error)) return new ApiError(operation, 'Error', String(err), undefined);
   return new ApiError(operation, awsNameOf(err), e.message || `${operation} failed`, statusOf(err), { cause: err });

@@ -28,7 +28,8 @@ export function createClient(o: Pick<ResolvedOptions, 'endpointUrl' | 'region' |
   return new GlobalAcceleratorClient({
     maxAttempts: 1,
     region: o.region ?? defaultRegion,
-    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 10_000) },
+    // throwOnRequestTimeout: without it this SDK only logs a warning (on the console) when a request times out.
+    requestHandler: { requestTimeout: o.requestTimeoutMs, connectionTimeout: Math.min(o.requestTimeoutMs, 10_000), throwOnRequestTimeout: true },
     ...(o.endpointUrl !== undefined ? { endpoint: o.endpointUrl } : {}),
   });
 }

@@ -7,7 +7,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { CHANNELS } from './api.js';
-import { applyConfig } from './apply.js';
+import { applyConfig, readConfig } from './apply.js';
 import { parseArgs } from './args.js';
 import { connect } from './connect.js';
 import { drain, undrain } from './drain.js';
@@ -102,7 +102,10 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
   const stopProgress = io.stderr.isTTY ? showProgress(io.stderr) : () => {};
   let conn;
   try {
-    conn = await connect(connectionOptions(settings));
+    // apply steers the accelerator its config names, unless --accelerator says otherwise.
+    const config = command === 'apply' ? readConfig(flags.config as string) : undefined;
+    const accelerator = settings.accelerator ?? config?.acceleratorName;
+    conn = await connect({ ...connectionOptions(settings), ...(accelerator !== undefined ? { accelerator } : {}) });
     const write = { force: flags.force === true };
     const listeners = flags.listener as string[] | undefined;
     switch (command) {
@@ -132,7 +135,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
         break;
       }
       case 'apply': {
-        const r = await applyConfig(conn, { config: flags.config as string, dryRun: flags.dryRun === true, force: write.force }, {
+        const r = await applyConfig(conn, { config: config as NonNullable<typeof config>, dryRun: flags.dryRun === true, force: write.force }, {
           // The diff is printed before anything is written (the table form; JSON prints the result once).
           diff: (changes) => {
             if (!asJson) print(changesTable(changes));

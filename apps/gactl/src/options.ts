@@ -81,6 +81,19 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   return parseOptions(OPTIONS, input ?? {}, (option, message) => new InvalidOptionError(option, message));
 }
 
+/** What each write may set for itself (the connection's `wait` and `timeout` otherwise). */
+export const WRITE_OPTIONS = o.group({
+  force: o.boolean({ default: false, doc: 'do it even when a guard refuses' }),
+  wait: o.boolean({ doc: 'wait for DEPLOYED after the write(s) before verifying', defaultText: 'the connection\'s wait' }),
+  timeout: o.number({ min: 0, max: 86_400, unit: 's', doc: 'seconds this call may wait for DEPLOYED in all', defaultText: 'the connection\'s timeout' }),
+}, { doc: 'options of one write' });
+
+/** Validate a write's options (InvalidOptionError naming the option). */
+export function checkWriteOptions(input: unknown): OptionsOutput<typeof WRITE_OPTIONS> {
+  const defined = Object.fromEntries(Object.entries((input ?? {}) as Record<string, unknown>).filter(([, v]) => v !== undefined));
+  return parseOptions(WRITE_OPTIONS, defined, (option, message) => new InvalidOptionError(option, message));
+}
+
 /** The command's global flags: every connection option, and the output format. */
 export const GLOBAL = o.group({
   ...connectionOptions,

@@ -25,6 +25,7 @@ import type { EndpointConfiguration, UpdateEndpointGroupCommandInput } from '@aw
 import { backOff, backoffMs, CHANNELS, classify, toApiError } from './api.js';
 import type { Connection } from './connect.js';
 import { DeployTimeoutError, GuardError, IncompleteResponseError, NotFoundError, VerifyError } from './errors.js';
+import { checkWriteOptions } from './options.js';
 import { assess, changeOf, currentValue, guardListener, locate, project, writeOrder } from './plan.js';
 import type { Change, Intent, Located } from './plan.js';
 import { describeAccelerator, listenerLabel, readGroups, readStatus } from './status.js';
@@ -63,7 +64,6 @@ interface Run {
   readonly conn: Connection;
   readonly deadline: Deadline;
   readonly force: boolean;
-  readonly accelerator: Status['accelerator'];
   redone: number;
   /** Groups written so far (for messages when a later one fails). */
   written: number;
@@ -117,8 +117,9 @@ async function writeGroup(run: Run, at: Located, intents: readonly Intent[]): Pr
     if (todo.length === 0) return [];
     const reasons = guardListener(listenerLabel(at.listener), groups, groups.map((g) => project(g, todo)));
     if (reasons.length > 0 && !run.force) throw new GuardError(run.written ? [...reasons, `${run.written} endpoint group(s) were already changed`] : reasons);
+    const input = updateInput(group, todo);
     try {
-      await conn.client.send(new UpdateEndpointGroupCommand(updateInput(group, todo)));
+      await conn.client.send(new UpdateEndpointGroupCommand(input));
     } catch (e) {
       const kind = classify(e);
       if (kind === 'transaction') {
@@ -151,10 +152,10 @@ const key = (i: Intent) => `${i.endpointGroupArn}|${i.field === 'weight' ? i.end
  * (drain records the previous values there).
  */
 export async function steer(conn: Connection, intents: readonly Intent[], options: WriteOptions & { status?: Status; prepare?: () => Promise<void> } = {}): Promise<ChangeResult> {
-  const deadline = deadlineAfter(conn.clock.now(), options.timeout ?? conn.options.timeout);
-  const wait = options.wait ?? conn.options.wait;
-  const force = options.force ?? false;
+  const { force, wait, timeout } = checkWriteOptions({ force: options.force, wait: options.wait, timeout: options.timeout });
+  const deadline = deadlineAfter(conn.clock.now(), timeout ?? conn.options.timeout);
   const first = options.status ?? (await readStatus(conn, conn.acceleratorArn));
+  const waitAfter = wait ?? conn.options.wait;
   const { reasons, warnings } = assess(first, intents);
   if (reasons.length > 0 && !force) throw new GuardError(reasons);
   warnings.push(...reasons.map((r) => `forced: ${r}`));
@@ -162,7 +163,7 @@ export async function steer(conn: Connection, intents: readonly Intent[], option
   for (const i of intents) if (!where.has(i.endpointGroupArn)) throw new NotFoundError(`no endpoint group ${i.endpointGroupArn} on the accelerator`);
   await options.prepare?.();
 
-  const run: Run = { conn, deadline, force, accelerator: first.accelerator, redone: 0, written: 0 };
+  const run: Run = { conn, deadline, force, redone: 0, written: 0 };
   /** The first change made to each value (its `before` is the value before the command). */
   const made = new Map<string, Change>();
   const original = new Map(intents.map((i) => [key(i), currentValue((where.get(i.endpointGroupArn) as Located).group, i)]));
@@ -176,7 +177,8 @@ export async function steer(conn: Connection, intents: readonly Intent[], option
         made.set(k, earlier ? { ...c, before: earlier.before } : c);
       }
     }
-    if (wait) {
+    // Nothing written (everything already held): nothing of ours to wait for.
+    if (waitAfter && made.size > 0) {
       try {
         status = (await waitUntilDeployed(conn, conn.acceleratorArn, deadline)).status;
       } catch (e) {
@@ -205,7 +207,7 @@ export async function steer(conn: Connection, intents: readonly Intent[], option
     for (const arn of undone) redo(run, arn, 'change undone by a stale write', round + 1);
     pending = [...undone];
   }
-  if (!wait) status = (await describeAccelerator(conn, conn.acceleratorArn)).status;
+  if (!waitAfter || made.size === 0) status = (await describeAccelerator(conn, conn.acceleratorArn)).status;
   return {
     accelerator: { arn: conn.acceleratorArn, name: first.accelerator.name },
     changes: [...made.values()],

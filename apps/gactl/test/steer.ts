@@ -66,6 +66,8 @@ t.test('what is not there: a Region, an endpoint, a listener; bad arguments', as
   await t.rejects(setDial(conn, { region: 'eu-central-1', percent: 101 }), { code: 'GACTL_ERR_INVALID_ARGUMENT', argument: 'percent', message: 'percent must be a number 0..100 (percent), got 101' });
   await t.rejects(setWeight(conn, { endpointId: s.instances['us-east-1']?.[0] as string, weight: 2.5 }), { message: 'weight must be an integer 0..255, got 2.5' });
   await t.rejects(setDial(conn, { region: 'Europe', percent: 1 }), { message: 'region must be an AWS Region name like eu-central-1, got "Europe"' });
+  await t.rejects(setDial(conn, { region: 'eu-central-1', percent: 1 }, { timeout: -1 }), { code: 'GACTL_ERR_INVALID_OPTION', option: 'timeout', message: 'timeout must be a number 0..86400 (s), got -1' });
+  await t.rejects(setDial(conn, { region: 'eu-central-1', percent: 1 }, { force: 'yes' } as never), { message: 'force must be true or false, got "yes"' });
   t.equal(total(apiCalls(s, 'UpdateEndpointGroup')), 0, 'nothing written');
 });
 

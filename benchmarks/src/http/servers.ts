@@ -39,12 +39,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const nodeEntry = (name: string): string[] => (FROM_SOURCE ? [...process.execArgv, join(HERE, `${name}.ts`)] : [join(HERE, `${name}.js`)]);
 
-/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body and the origin's headers. */
+/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. */
 export function nginxConfig(port: number, dir: string): string {
-  return nginxConf({
-    port, dir, body: BODY, reuseport: true, keepaliveRequests: 10_000_000,
-    headers: { 'x-served-by': ID, 'x-origin-region': REGION, 'cache-control': 'no-store' },
-  });
+  return nginxConf({ port, dir, body: BODY, headers: { 'x-served-by': ID, 'x-origin-region': REGION, 'cache-control': 'no-store' } });
 }
 
 /** Build server.go into `dir` with the Go toolchain (offline: GOPROXY=off, GOTOOLCHAIN=local). */

@@ -81,4 +81,4 @@ export async function freePort(): Promise<number> {
   }
 }
 export { knotConf, nginxConf, nsdConf } from './peers.js';
-export type { DnsPeerConfig, NginxPeerConfig } from './peers.js';
+export type { DnsPeerConfig, HttpPeerConfig } from './peers.js';

@@ -1,9 +1,9 @@
 /**
- * Peer configurations for running them on loopback beside our origins: NSD and Knot (the DNS
- * differential tests, the DNS benchmark, probe's tests: one listener on 127.0.0.1, one worker,
- * RRL off (NSD's can be turned on), the given identity, NSID and version, and optionally one
- * zone from `<dir>/<zone>.zone`), and nginx answering every path with one body (the HTTP
- * benchmark, probe's tests: one process, no master, files under `dir`).
+ * Peer configurations for running a trusted server on loopback beside our origins. NSD and
+ * Knot (the DNS differential tests and the DNS benchmark): one listener on 127.0.0.1, one
+ * worker, RRL off (NSD's can be turned on), the given identity, NSID and version, and
+ * optionally one zone from `<dir>/<zone>.zone`. nginx (the HTTP differential tests and the
+ * HTTP benchmark): one process, `return 200` with the given body and headers on every path.
  */
 import { join } from 'node:path';
 
@@ -66,25 +66,22 @@ database:
 ${zone}`;
 }
 
-export interface NginxPeerConfig {
+export interface HttpPeerConfig {
   port: number;
-  /** directory for the pid, error log and temp paths */
+  /** directory for the pid, logs and temp paths */
   dir: string;
-  /** what every path answers with status 200 (e.g. the seed's `hostname: <id>\n`) */
+  /** the body `return 200` answers with */
   body: string;
+  /** headers added to every response (`always`) */
+  headers?: Readonly<Record<string, string>>;
   /** @default 'text/plain; charset=utf-8' */
   contentType?: string;
-  /** response headers added to every answer */
-  headers?: Readonly<Record<string, string>>;
-  /** listen with SO_REUSEPORT. @default false */
-  reuseport?: boolean;
-  /** requests per keep-alive connection. @default nginx's (1000) */
-  keepaliveRequests?: number;
 }
 
-/** nginx.conf: one process (no master), `return 200` with the body, on 127.0.0.1 only. Run: `nginx -e <dir>/nginx-error.log -p <dir> -c <file>`. */
-export function nginxConf(c: NginxPeerConfig): string {
-  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} "${v}" always;\n`).join('');
+/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. Run: `nginx -p <dir> -c <file> -e <dir>/nginx-error.log`. */
+export function nginxConf(c: HttpPeerConfig): string {
+  const quote = (v: string): string => JSON.stringify(v);
+  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} ${quote(v)} always;\n`).join('');
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -98,11 +95,12 @@ http {
   fastcgi_temp_path ${join(c.dir, 'fastcgi')};
   uwsgi_temp_path ${join(c.dir, 'uwsgi')};
   scgi_temp_path ${join(c.dir, 'scgi')};
-${c.keepaliveRequests !== undefined ? `  keepalive_requests ${c.keepaliveRequests};\n` : ''}  server_tokens off;
+  keepalive_requests 10000000;
+  server_tokens off;
   server {
-    listen 127.0.0.1:${c.port}${c.reuseport ? ' reuseport' : ''};
-    default_type "${c.contentType ?? 'text/plain; charset=utf-8'}";
-${headers}    location / { return 200 "${c.body.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"; }
+    listen 127.0.0.1:${c.port} reuseport;
+    default_type ${quote(c.contentType ?? 'text/plain; charset=utf-8')};
+${headers}    location / { return 200 ${quote(c.body)}; }
   }
 }
 `;

@@ -1,5 +1,8 @@
 import t from 'tap';
-import { knotConf, nginxConf, nsdConf } from '../src/index.js';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, knotConf, needs, nginxConf, nsdConf, stop } from '../src/index.js';
 
 const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
 
@@ -34,17 +37,24 @@ t.test('a separate NSID, the default Knot run dir, and a zone served from <dir>/
   t.match(knot, 'template:\n  - id: default\n    storage: "/tmp/z"\n');
 });
 
-t.test('nginx config: one process on 127.0.0.1, the body escaped for nginx, optional headers and reuseport', async (t) => {
-  const plain = nginxConf({ port: 8080, dir: '/tmp/n', body: `hostname: ${ID}\n` });
-  t.match(plain, 'master_process off;');
-  t.match(plain, 'listen 127.0.0.1:8080;');
-  t.match(plain, `location / { return 200 "hostname: ${ID}\\n"; }`);
-  t.match(plain, 'pid /tmp/n/nginx.pid;');
-  t.notMatch(plain, /add_header|keepalive_requests|reuseport/);
-  const full = nginxConf({ port: 1, dir: '/d', body: 'a "q" \\ b', contentType: 'text/plain', headers: { 'x-a': '1' }, reuseport: true, keepaliveRequests: 5 });
-  t.match(full, 'listen 127.0.0.1:1 reuseport;');
-  t.match(full, 'default_type "text/plain";');
-  t.match(full, '    add_header x-a "1" always;\n');
-  t.match(full, '  keepalive_requests 5;\n');
-  t.match(full, 'return 200 "a \\"q\\" \\\\ b";');
+t.test('the nginx config answers every path with the body and headers', needs('nginx', 'nginx-light'), async (t) => {
+  const dir = t.testdir({});
+  const port = await freePort();
+  const conf = nginxConf({ port, dir, body: `hostname: ${ID}\n`, headers: { 'x-served-by': ID, 'cache-control': 'no-store' } });
+  t.match(conf, 'master_process off;');
+  t.match(conf, `listen 127.0.0.1:${port} reuseport;`);
+  t.match(conf, `return 200 "hostname: ${ID}\\n";`);
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')], { stdio: 'ignore' });
+  t.teardown(() => stop(child));
+  let r: Response | undefined;
+  for (let i = 0; i < 100 && !r; i++) {
+    r = await fetch(`http://127.0.0.1:${port}/any/path`).catch(() => undefined);
+    if (!r) await new Promise((res) => setTimeout(res, 50));
+  }
+  if (!r) throw new Error('nginx did not answer');
+  t.equal(r.status, 200);
+  t.equal(await r.text(), `hostname: ${ID}\n`);
+  t.equal(r.headers.get('x-served-by'), ID);
+  t.equal(r.headers.get('cache-control'), 'no-store');
 });
