@@ -26,7 +26,7 @@ import { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import { connect, setDial, waitDeployed } from '@anycast-origin/gactl';
 import type { Connection } from '@anycast-origin/gactl';
 import { nearestRegion } from '@anycast-origin/ga-emulator/routing';
-import { atlasTable, compareRuns, measureHttp, readAtlasResults, renderMapPng, sweep, totalVariationDistance } from '@anycast-origin/probe';
+import { atlasTable, compareRuns, measureHttp, predict, readAtlasResults, renderMapPng, sweep, totalVariationDistance } from '@anycast-origin/probe';
 import type { AtlasTable, Run } from '@anycast-origin/probe';
 import { SEED_CITIES } from './cities.js';
 import { ExperimentError, OutputError } from './errors.js';
@@ -67,7 +67,10 @@ export interface ExperimentDetails {
   timings: { healthIntervalSeconds: number; thresholdCount: number; deploySeconds: number; drainSeconds: number; windowSeconds: number; startupSeconds: number };
   http: { city: string; expected: string | undefined; requests: number; errors: number; regions: Record<string, number>; identities: Record<string, number> }[];
   atlas100: { lab: AtlasTable; seed: AtlasTable; tvd: number };
-  atlas50: { lab: AtlasTable; seed: AtlasTable; tvd: number; moved: { from: string; to: string; count: number }[]; seedMoved: { from: string; to: string; count: number }[]; dialSeconds: number };
+  atlas50: {
+    lab: AtlasTable; seed: AtlasTable; tvd: number; sweeps: number; eachTvd: number[]; predictedTvd: number;
+    moved: { from: string; to: string; count: number }[]; seedMoved: { from: string; to: string; count: number }[]; dialSeconds: number;
+  };
   failover: FailoverFigures & { killed: string[]; windowSeconds: number };
   drain: DrainFigures & { instance: string; all: number; allFailed: number };
   checks: Check[];
@@ -80,6 +83,8 @@ export interface ExperimentPlan {
   readonly out: string;
   readonly quick: boolean;
   readonly requests: number;
+  /** Sweeps at EU dial 50, averaged (each flow draws its dial: one sweep is a sample). */
+  readonly dial50Sweeps: number;
   readonly seedDial100: string;
   readonly seedEuDial50: string;
 }
@@ -94,6 +99,33 @@ export interface ExperimentHooks {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const counts = (rows: readonly { key: string | null; count: number }[]): Record<string, number> => Object.fromEntries(rows.filter((r) => r.key !== null).map((r) => [r.key as string, r.count]));
 const regionCounts = (t: AtlasTable): Record<string, number> => Object.fromEntries(Object.entries(t.regions).map(([r, v]) => [r, v.count]));
+
+/**
+ * The mean of several runs' tables: counts averaged (`exact`, for the distance) and rounded
+ * (`table`, for people), shares of the probes of one run.
+ */
+export function meanTable(tables: readonly AtlasTable[]): { exact: { regions: Record<string, { count: number }> }; table: AtlasTable } {
+  const n = tables.length;
+  const sums = new Map<string, number>();
+  for (const tb of tables) for (const [r, v] of Object.entries(tb.regions)) sums.set(r, (sums.get(r) ?? 0) + v.count);
+  const probes = Math.round(tables.reduce((a, tb) => a + tb.probes, 0) / n);
+  const exact = Object.fromEntries([...sums].map(([r, c]) => [r, { count: c / n }]));
+  const regions = Object.fromEntries([...sums].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, c]) => [r, { count: Math.round(c / n), share: Math.round((c / n / probes) * 1e4) / 1e4 }]));
+  return { exact: { regions: exact }, table: { probes, regions, unknown: Math.round(tables.reduce((a, tb) => a + tb.unknown, 0) / n) } };
+}
+
+/** The mean of several runs' moves (rounded; moves that round to 0 dropped), most first. */
+export function meanMoved(runs: readonly (readonly { from: string; to: string; count: number }[])[]): { from: string; to: string; count: number }[] {
+  const sums = new Map<string, number>();
+  for (const moved of runs) for (const m of moved) sums.set(`${m.from}\0${m.to}`, (sums.get(`${m.from}\0${m.to}`) ?? 0) + m.count);
+  return [...sums]
+    .map(([k, c]) => {
+      const [from, to] = k.split('\0') as [string, string];
+      return { from, to, count: Math.round(c / runs.length) };
+    })
+    .filter((m) => m.count > 0)
+    .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+}
 
 /** The vantage points: the seed's four cities, then one per probe position of the seed's dial-100 run. */
 export function experimentVantagePoints(seed100: Run, file: string): VantageSpec[] {
@@ -177,7 +209,7 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
     // 3. EU dial 50
     const conn = await step('dial', () => gactl(lab, plan.spec.deploySeconds));
     let dialSeconds = 0;
-    let run50: Run;
+    const runs50: Run[] = [];
     try {
       const d0 = performance.now();
       await step(`gactl dial ${EU} 50`, async () => {
@@ -187,7 +219,10 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
       });
       dialSeconds = (performance.now() - d0) / 1000;
       log(`gactl dial ${EU} 50: DEPLOYED after ${dialSeconds.toFixed(1)} s`);
-      run50 = await step('atlas eu dial 50', () => sweepOnce(`atlas sweep with ${EU} at dial 50`, 'atlas-eu-dial-50.json'));
+      for (let i = 0; i < plan.dial50Sweeps; i++) {
+        const name = `atlas sweep with ${EU} at dial 50 (${i + 1} of ${plan.dial50Sweeps})`;
+        runs50.push(await step('atlas eu dial 50', () => sweepOnce(name, i === 0 ? 'atlas-eu-dial-50.json' : `atlas-eu-dial-50-${i + 1}.json`)));
+      }
       await step(`gactl dial ${EU} 100`, async () => {
         await setDial(conn, { region: EU, percent: 100 });
         await waitDeployed(conn);
@@ -196,11 +231,18 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
     } finally {
       conn.close();
     }
-    const table50 = atlasTable(run50);
+    const run50 = runs50[0] as Run;
     const seedTable50 = atlasTable(seed50);
-    const tvd50 = totalVariationDistance(table50, seedTable50);
-    const moved = compareRuns(run100, run50).moved;
+    // each sweep's flows draw their dial anew: the mean of the sweeps is the catchment, each sweep a sample of it
+    const tables50 = runs50.map((r) => atlasTable(r));
+    const mean50 = meanTable(tables50);
+    const tvd50 = totalVariationDistance(mean50.exact, seedTable50);
+    const eachTvd50 = tables50.map((tb) => totalVariationDistance(tb, seedTable50));
+    const table50 = mean50.table;
+    const moved = meanMoved(runs50.map((r) => compareRuns(run100, r).moved));
     const seedMoved = compareRuns(seed100, seed50).moved;
+    // what the routing model expects from the lab's own dial-100 catchment (probe predict)
+    const predicted = totalVariationDistance(predict(run100, { dials: { [EU]: 50 }, regions, firstChoice: 'measured' }), seedTable50);
     writeOut(join(plan.out, 'map-eu-dial-50.png'), renderMapPng(run50, { width: plan.quick ? 1000 : 1600, title: `anycast-lab: ${run50.probes.length} RIPE Atlas probe positions, ${EU} at dial 50` }));
 
     // 4. failover drill
@@ -265,7 +307,7 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
       timings: { healthIntervalSeconds: interval, thresholdCount: threshold, deploySeconds: plan.spec.deploySeconds, drainSeconds: lab.drainSeconds, windowSeconds, startupSeconds: lab.startupSeconds },
       http: httpRows,
       atlas100: { lab: table100, seed: seedTable100, tvd: tvd100 },
-      atlas50: { lab: table50, seed: seedTable50, tvd: tvd50, moved, seedMoved, dialSeconds },
+      atlas50: { lab: table50, seed: seedTable50, tvd: tvd50, sweeps: runs50.length, eachTvd: eachTvd50, predictedTvd: predicted, moved, seedMoved, dialSeconds },
       failover, drain, checks: [], durationSeconds: 0,
     };
     details.checks = checksOf(details, lab);

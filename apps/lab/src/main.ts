@@ -230,7 +230,7 @@ async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<numb
     // loaded when needed: gactl (the AWS SDK) and probe take seconds to load, `up` wants to be quick
     const { runExperiment } = await import('./experiment.js');
     details = await runExperiment(
-      { spec, out: s.out, quick: s.quick, requests: s.requests, seedDial100: s.seedDial100 ?? SEED_RUNS.dial100, seedEuDial50: s.seedEuDial50 ?? SEED_RUNS.euDial50 },
+      { spec, out: s.out, quick: s.quick, requests: s.requests, dial50Sweeps: s.dial50Sweeps, seedDial100: s.seedDial100 ?? SEED_RUNS.dial100, seedEuDial50: s.seedEuDial50 ?? SEED_RUNS.euDial50 },
       { log: (message, fields) => log.info(fields ?? {}, message), signal: abort.signal },
     );
   } catch (e) {

@@ -100,6 +100,10 @@ export const EXPERIMENT_OPTIONS = o.group({
   out: o.string({ minBytes: 1, default: 'lab-experiment', expects: 'a directory name', doc: 'where report.md, the two maps and results.json are written' }),
   quick: o.boolean({ default: false, doc: 'CI timings: health checks every 0.5 s, deploys in 0.5 s, shorter holds in the drills (every step still runs)' }),
   requests: o.integer({ min: 1, max: 100_000, default: 100, doc: 'requests from each of the four cities in the HTTP test (the seed\'s 100)' }),
+  dial50Sweeps: o.integer({
+    min: 1, max: 20, default: 3,
+    doc: 'sweeps at EU dial 50, averaged: each query draws its dial, so one sweep is a sample (its distance from the seed\'s run varies by about 0.02)',
+  }),
   seedDial100: file('the seed\'s RIPE Atlas run at dial 100 (GeoJSON): the probe positions and the table to compare with', { defaultText: 'the copy in this package (data/)' }),
   seedEuDial50: file('the seed\'s RIPE Atlas run with eu-central-1 at dial 50 (GeoJSON)', { defaultText: 'the copy in this package (data/)' }),
 }, { doc: 'anycast-lab experiment settings' });

@@ -74,11 +74,12 @@ export function renderReport(d: ExperimentDetails): string {
 
   out.push(`## 3. ${EU} at dial 50`);
   out.push('');
-  out.push(`\`gactl dial ${EU} 50\` on every listener, DEPLOYED after ${d.atlas50.dialSeconds.toFixed(1)} s, then the same sweep.`);
+  const a = d.atlas50;
+  out.push(`\`gactl dial ${EU} 50\` on every listener, DEPLOYED after ${a.dialSeconds.toFixed(1)} s, then the same sweep${a.sweeps > 1 ? `, ${a.sweeps} times: every query is a new flow that draws its dial, so one sweep is a sample of the catchment (distances of each: ${a.eachTvd.join(', ')}); the lab's column is their mean, the map is the first` : ''}.`);
   out.push('');
   out.push(sideBySide(d.atlas50.lab, d.atlas50.seed));
   out.push('');
-  out.push(`Total variation distance from the seed's run: **${d.atlas50.tvd}** (target <= ${TARGETS.tvdEuDial50}; each flow's dial draw adds about 0.02 of noise). Who moved (\`probe compare\`):`);
+  out.push(`Total variation distance from the seed's run: **${d.atlas50.tvd}** (target <= ${TARGETS.tvdEuDial50}). \`probe predict\` (the routing model, from the lab's dial-100 run) expects ${a.predictedTvd}; one sweep's dial draws spread it by about 0.02 (with the seed's positions and regions, 1.5% of single sweeps land above 0.15). Who moved (\`probe compare\`${a.sweeps > 1 ? ', the mean of the sweeps' : ''}):`);
   out.push('');
   out.push(movedTable(d.atlas50.moved, d.atlas50.seedMoved));
   out.push('');

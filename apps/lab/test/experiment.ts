@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { atlasTable, readAtlasResults, SEED_COLORS } from '@anycast-origin/probe';
+import { meanMoved, meanTable } from '../src/experiment.js';
 import type { ExperimentResults } from '../src/experiment.js';
 import { assertNothingLeft, blocks, spawnLab, waitFor } from './fixtures/lab.js';
 
@@ -17,6 +18,16 @@ function pixelsOf(png: PNG, hex: string): number {
   for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === r && png.data[i + 1] === g && png.data[i + 2] === b) n++;
   return n;
 }
+
+t.test('the mean of several sweeps: counts averaged (exactly for the distance, rounded for people), moves averaged', async (t) => {
+  const a = { probes: 10, unknown: 1, regions: { 'eu-central-1': { count: 6, share: 0.6 }, 'us-east-1': { count: 3, share: 0.3 } } };
+  const b = { probes: 10, unknown: 0, regions: { 'eu-central-1': { count: 3, share: 0.3 }, 'us-east-1': { count: 6, share: 0.6 }, 'ap-southeast-1': { count: 1, share: 0.1 } } };
+  const m = meanTable([a, b]);
+  t.same(m.exact, { regions: { 'eu-central-1': { count: 4.5 }, 'us-east-1': { count: 4.5 }, 'ap-southeast-1': { count: 0.5 } } });
+  t.same(m.table, { probes: 10, unknown: 1, regions: { 'eu-central-1': { count: 5, share: 0.45 }, 'us-east-1': { count: 5, share: 0.45 }, 'ap-southeast-1': { count: 1, share: 0.05 } } });
+  t.same(meanMoved([[{ from: 'a', to: 'b', count: 4 }, { from: 'a', to: 'c', count: 1 }], [{ from: 'a', to: 'b', count: 6 }]]), [{ from: 'a', to: 'b', count: 5 }, { from: 'a', to: 'c', count: 1 }]);
+  t.same(meanMoved([[{ from: 'a', to: 'c', count: 1 }], [], []]), [], 'a move that averages to less than half a probe is dropped');
+});
 
 t.test('experiment --quick runs every step of the seed article and writes the report, two maps and results.json', async (t) => {
   const out = t.testdir({});
@@ -61,6 +72,8 @@ t.test('experiment --quick runs every step of the seed article and writes the re
     t.ok(d100.tvd <= 0.05, `dial 100: total variation distance ${d100.tvd} <= 0.05`);
     const d50 = results.atlas.euDial50;
     t.ok(d50.tvd <= 0.15, `EU dial 50: total variation distance ${d50.tvd} <= 0.15`);
+    t.equal(d50.probes, 470);
+    t.ok(Math.abs(Object.values(d50.regions).reduce((n, c) => n + c, 0) - 470) <= 2, 'the mean of three sweeps of 470 (rounded)');
     t.ok((d50.regions['eu-central-1'] ?? 0) < (d100.regions['eu-central-1'] ?? 0) * 0.7, 'eu-central-1 lost about half of its probes');
     const top = d50.moved[0];
     t.match(top, { from: 'eu-central-1', to: 'us-east-1' }, 'most moved from eu-central-1 to us-east-1, as in the seed\'s run');
@@ -91,6 +104,8 @@ t.test('experiment --quick runs every step of the seed article and writes the re
     t.match(report, '| 155 | 33.0% |', 'the seed\'s dial-50 count for eu-central-1');
     t.match(report, `**${results.atlas.dial100.tvd}**`);
     t.match(report, `**${results.atlas.euDial50.tvd}**`);
+    t.match(report, /then the same sweep, 3 times: .* \(distances of each: 0\.\d+, 0\.\d+, 0\.\d+\)/);
+    t.match(report, /`probe predict` \(the routing model, from the lab's dial-100 run\) expects 0\.1\d*/);
     t.match(report, '| eu-central-1 -> us-east-1 |');
     t.match(report, `| failed after the health window | ${results.failover.failedAfterWindow} | 0 |`);
     t.match(report, '![catchment at dial 100](map-dial-100.png)');
