@@ -85,12 +85,25 @@ t.test('the image: built on a Debian 13 base, run with podman, drained by podman
   const tag = `localhost/anycast-origin-test:${process.pid}`;
   t.teardown(() => podman(['rmi', '--force', tag]).then(() => undefined));
   const t1 = Date.now();
-  const built = await run(process.execPath, [SCRIPT, '--tag', tag, '--context', t.testdir({}), '--', ...RUN_FLAGS], {
+  const context = t.testdir({});
+  const built = await run(process.execPath, [SCRIPT, '--tag', tag, '--context', context, '--', ...RUN_FLAGS], {
     cwd: APP, timeoutMs: 600_000, env: { ...process.env, BASE: baseImage, CONTAINER_ENGINE: 'podman' },
   });
   succeeded(t, built, 'image.mjs builds it');
   t.equal(built.stdout, `${tag}\n`, 'prints the tag');
   const buildSeconds = (Date.now() - t1) / 1000;
+
+  // The context's artifact is this architecture's alone (package.mjs --arch).
+  const files = (await run('tar', ['-tzf', join(context, 'anycast-origin-linux.tar.gz')])).stdout.split('\n');
+  const [mine, other] = process.arch === 'arm64' ? ['arm64', 'x64'] : ['x64', 'arm64'];
+  // (ws's optional bufferutil and utf-8-validate, under the unused uWS 20.30 fallback, ship prebuilds of their own.)
+  const natives = files.filter((f) => /udp-mmsg|uWebSockets|runtime/.test(f) && (f.endsWith('.node') || f.endsWith('/bin/node'))).sort();
+  t.same(natives, [
+    `anycast-origin/node_modules/@anycast-origin/udp-mmsg/prebuilds/linux-${mine}/node.napi.node`,
+    `anycast-origin/node_modules/uWebSockets.js-20.57/uws_linux_${mine}_137.node`,
+    `anycast-origin/runtime/node-v${PIN}-${mine === 'x64' ? 'x86-64' : 'arm64'}/bin/node`,
+  ], `the artifact's native parts are linux-${mine}'s, none for ${other}`);
+  t.same(files.filter((f) => f.includes(`linux-${other}`) || f.includes(`_${other}_`)), [], `no linux-${other} file at all`);
 
   // What the image says about itself.
   const [info] = JSON.parse((await podman(['image', 'inspect', tag])).stdout) as {
