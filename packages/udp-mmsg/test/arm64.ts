@@ -10,6 +10,9 @@
  * .ci/run does). Skipped locally with that message when missing, a failure under CI=true.
  */
 import t from 'tap';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

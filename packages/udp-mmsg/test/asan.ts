@@ -5,6 +5,9 @@
  * an AddressSanitizer report. Leak checking is off: V8 itself does not free at exit.
  */
 import t from 'tap';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,6 +4,9 @@
  * install still succeeds with a message naming what to install.
  */
 import t from 'tap';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
