@@ -8,8 +8,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { needs, run } from '@anycast-origin/testkit';
-import { nodeDir } from './fixtures/node-dir.js';
+import { needs, nodeDir, run } from '@anycast-origin/testkit';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
