@@ -19,6 +19,8 @@ const TABLES = [
   ['packages/tcp-relay/README.md', 'packages/tcp-relay/dist/options.js', 'LISTEN_OPTIONS', 'listen'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
+  // gactl's README has three tables (global flags, commands, connect()'s options): its own renderer.
+  ['apps/gactl/README.md', 'apps/gactl/dist/docs.js', 'renderReadme', 'readme'],
 ];
 
 for (const [readme, module, name, kind] of TABLES) {
@@ -32,11 +34,42 @@ for (const [readme, module, name, kind] of TABLES) {
   }
   const file = fileURLToPath(new URL(readme, root));
   const before = readFileSync(file, 'utf8');
-  const after = kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END)
-    : kind === 'listen' ? replaceTable(before, optionsTable(mod[name]), mod.LISTEN_TABLE_START, mod.LISTEN_TABLE_END)
-      : replaceTable(before, optionsTable(mod[name]));
+  const after = kind === 'readme' ? mod[name](before)
+    : kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END)
+      : kind === 'listen' ? replaceTable(before, optionsTable(mod[name]), mod.LISTEN_TABLE_START, mod.LISTEN_TABLE_END)
+        : replaceTable(before, optionsTable(mod[name]));
   if (after !== before) {
     writeFileSync(file, after);
     process.stdout.write(`docs: ${readme} updated\n`);
   }
+}
+
+// probe: one flag table per command and one option table per exported function (apps/probe/src/docs.ts).
+try {
+  const { updateReadme } = await import(new URL('apps/probe/dist/docs.js', root).href);
+  const file = fileURLToPath(new URL('apps/probe/README.md', root));
+  const before = readFileSync(file, 'utf8');
+  const after = updateReadme(before);
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write('docs: apps/probe/README.md updated\n');
+  }
+} catch (e) {
+  process.stderr.write(`docs: apps/probe/dist/docs.js not built (npm run build): ${e.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}
+
+// anycast-lab: one flag table per command (apps/lab/src/docs.ts).
+try {
+  const { updateReadme } = await import(new URL('apps/lab/dist/docs.js', root).href);
+  const file = fileURLToPath(new URL('apps/lab/README.md', root));
+  const before = readFileSync(file, 'utf8');
+  const after = updateReadme(before);
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write('docs: apps/lab/README.md updated\n');
+  }
+} catch (e) {
+  process.stderr.write(`docs: apps/lab/dist/docs.js not built (npm run build): ${e.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
 }

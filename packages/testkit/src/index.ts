@@ -80,6 +80,6 @@ export async function freePort(): Promise<number> {
     }
   }
 }
-export { knotConf, nsdConf } from './peers.js';
-export type { DnsPeerConfig } from './peers.js';
+export { knotConf, nginxConf, nsdConf } from './peers.js';
+export type { DnsPeerConfig, NginxPeerConfig } from './peers.js';
 export { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, nodeDir, unpackedAddon } from './addon.js';
