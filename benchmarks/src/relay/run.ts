@@ -13,13 +13,15 @@
  * - HTTP, keep-alive: wrk -t1 -c64;
  * - added latency at no load: dnsperf -c 1 -q 1 (mean) and wrk -t1 -c1 (median), through minus straight.
  *
- * The HTTP loads also go through a bare Node relay (bare-proxy.ts: accept, connect, pipe),
- * pinned to the emulator's core in its turn: the floor of what any relay on Node's `net` costs.
+ * The HTTP loads also go through the bare relays (bare-proxy.ts, no routing), pinned to the
+ * emulator's core in their turn: Node's `net` (accept, connect, pipe) and @anycast-origin/tcp-relay
+ * with one fixed target: the floors of the two backends, so the emulator's own share shows.
  *
  * Reports rates, the ratio through/straight, the emulator's CPU per relayed query or request
  * and so its per-core capacity (1e6 / CPU us): that figure stays meaningful on a shared
  * machine and when the load core (origin + load generator) is what saturates, as it does on a
- * 2-core machine. Checks the targets (>= 20k DNS q/s through the UDP entry, >= 10k
+ * 2-core machine. The origin's CPU per request is measured on every path too: a relay costing
+ * less per request than the origin behind it is not a lab's bottleneck. Checks the targets (>= 20k DNS q/s through the UDP entry, >= 10k
  * new-connection HTTP req/s through the TCP entry, on one core) on both.
  *
  *   npm run bench:relay -- [--rounds 3] [--seconds 5] [--preserve true|false] [--backends node,native]
@@ -33,7 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@anycast-origin/testkit';
-import { benchArgs, cores, cpuMicros, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, waitForTcp, writeResults } from '../lib/harness.js';
+import { benchArgs, cores, cpuMicros, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
 import { binaryQuery, parseDnsperf } from '../dns/peers.js';
 import { wrk } from '../http/load.js';
 import { ID, INSTANCE_ID, ZONE } from '../http/servers.js';
@@ -72,11 +74,13 @@ requireTools([
 ]);
 
 interface Target { address: string; port: number }
-/** straight to the origin, through the emulator with one TCP backend, or through the bare Node relay. */
-type Path = 'straight' | Backend | 'bare';
-interface Series { rate: number[]; relayCpuUs: number[]; errors: number }
-const series = (): Series => ({ rate: [], relayCpuUs: [], errors: 0 });
-const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bare: series() });
+/** Straight to the origin, through the emulator with one TCP backend, or through a bare relay (HTTP only). */
+type Bare = 'bareNode' | 'bareNative';
+type Path = 'straight' | Backend | Bare;
+interface Series { rate: number[]; relayCpuUs: number[]; originCpuUs: number[]; errors: number }
+const series = (): Series => ({ rate: [], relayCpuUs: [], originCpuUs: [], errors: 0 });
+const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series() });
+const BARE: Record<Backend, Bare> = { node: 'bareNode', native: 'bareNative' };
 const results = { dns: paths(), httpClose: paths(), httpKeepAlive: paths() };
 const samples = (): Record<'straight' | Backend, number[]> => ({ straight: [], node: [], native: [] });
 const latency = { dns: samples(), http: samples() };
@@ -146,13 +150,17 @@ async function main(): Promise<void> {
       if (started.tcpBackend !== backend) throw new Error(`the emulator relays TCP with ${started.tcpBackend}, not ${backend}`);
       emulators[backend] = { ...p, tcp: started.tcp, udp: started.udp };
     }
-    const bare = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort)]);
-    children.push(bare.child);
-    const barePort = (JSON.parse(await firstLine(bare, 'the bare relay')) as { port: number }).port;
-    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bare' ? bare.child.pid as number : emulators[p].child.pid as number);
+    const bares = {} as Record<Bare, { child: ChildProcess; output: () => string; port: number }>;
+    for (const backend of through) {
+      const p = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort), backend]);
+      children.push(p.child);
+      bares[BARE[backend]] = { ...p, port: (JSON.parse(await firstLine(p, `the bare ${backend} relay`)) as { port: number }).port };
+    }
+    const barePaths = through.map((b) => BARE[b]);
+    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bareNode' || p === 'bareNative' ? bares[p].child.pid as number : emulators[p].child.pid as number);
     const straight = { dns: { address: '127.0.0.1', port: dnsPort }, http: { address: '127.0.0.1', port: httpPort } };
     const dnsTarget = (p: 'straight' | Backend): Target => (p === 'straight' ? straight.dns : emulators[p].udp);
-    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bare' ? { address: '127.0.0.1', port: barePort } : emulators[p].tcp);
+    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bareNode' || p === 'bareNative' ? { address: '127.0.0.1', port: bares[p].port } : emulators[p].tcp);
     const relayed = ['straight', ...through] as const;
     const answering = async (when: string) => {
       for (const p of relayed) {
@@ -161,18 +169,21 @@ async function main(): Promise<void> {
       }
     };
     await answering('before load');
-    if (!(await httpAnswer(httpTarget('bare')))) throw new Error(`no HTTP answer through the bare relay: ${bare.output()}`);
+    for (const b of barePaths) if (!(await httpAnswer(httpTarget(b)))) throw new Error(`no HTTP answer through ${b}: ${bares[b].output()}`);
     process.stderr.write(`cores: emulators ${cpu.server}, origins + load ${cpu.load}; preserve ${values.preserve}; `
       + `${through.map((b) => `${b}: UDP ${emulators[b].udp.address}:${emulators[b].udp.port}, TCP ${emulators[b].tcp.address}:${emulators[b].tcp.port}`).join('; ')}\n`);
 
-    const measure = async (s: Series, path: Path, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
+    const measure = async (s: Series, path: Path, originPid: number, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
       const pid = pidOf(path);
       const c0 = pid ? cpuMicros(pid) : 0;
+      const o0 = treeCpuMicros(originPid);
       const r = await run();
       const used = pid ? cpuMicros(pid) - c0 : 0;
+      const count = Math.max(1, r.count);
       s.rate.push(r.rate);
       s.errors += r.errors;
-      if (pid) s.relayCpuUs.push(used / Math.max(1, r.count));
+      s.originCpuUs.push((treeCpuMicros(originPid) - o0) / count);
+      if (pid) s.relayCpuUs.push(used / count);
       return r;
     };
     const dnsperf = async (t: Target, extra: string[] = ['-c', '8', '-q', '200'], secs = seconds) => {
@@ -190,20 +201,20 @@ async function main(): Promise<void> {
       // Interleaved, the order turned every round: a drift of the machine's load spreads over every path.
       const order = round % 2 ? [...relayed] : [...relayed].reverse();
       for (const p of order) {
-        const r = await measure(results.dns[p], p, async () => {
+        const r = await measure(results.dns[p], p, dns.child.pid as number, async () => {
           const d = await dnsperf(dnsTarget(p));
           return { rate: d.qps, count: d.completed, errors: d.lost };
         });
-        process.stderr.write(`round ${round} dns           ${p.padEnd(8)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
+        process.stderr.write(`round ${round} dns           ${p.padEnd(10)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
       }
       for (const [name, headers] of [['httpClose', ['Connection: close']], ['httpKeepAlive', []]] as const) {
-        for (const p of [...order, 'bare' as const]) {
+        for (const p of [...order, ...barePaths]) {
           const t = httpTarget(p);
-          const r = await measure(results[name][p], p, async () => {
+          const r = await measure(results[name][p], p, http.child.pid as number, async () => {
             const w = await wrk(cpu.load, t.port, seconds, 64, { host: t.address, headers });
             return { rate: w.rps, count: w.requests, errors: w.errors };
           });
-          process.stderr.write(`round ${round} ${name.padEnd(13)} ${p.padEnd(8)} ${Math.round(r.rate)} req/s errors ${r.errors}\n`);
+          process.stderr.write(`round ${round} ${name.padEnd(13)} ${p.padEnd(10)} ${Math.round(r.rate)} req/s errors ${r.errors}\n`);
         }
       }
       for (const p of order) {
@@ -218,15 +229,21 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const label: Record<Path, string> = { straight: 'straight to the origin', node: 'emulator, tcpBackend node', native: 'emulator, tcpBackend native', bare: 'bare Node relay (accept, connect, pipe)' };
+  const label: Record<Path, string> = {
+    straight: 'straight to the origin', node: 'emulator, tcpBackend node', native: 'emulator, tcpBackend native',
+    bareNode: 'bare node:net relay (accept, connect, pipe)', bareNative: 'bare tcp-relay, one fixed target',
+  };
   const rows = ([
     ['DNS q/s (dnsperf -c8 -q200, UDP entry)', results.dns, relayedPaths()],
-    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), 'bare']],
-    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), 'bare']],
-  ] as const).flatMap(([load, r, ps]) => ps.map((p) => {
+    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...through.map((b) => BARE[b])]],
+    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...through.map((b) => BARE[b])]],
+  ] as const).flatMap(([load, r, ps]) => ps.map((p: Path) => {
     const rate = median(r[p].rate);
     const us = median(r[p].relayCpuUs);
-    return [load, label[p], Math.round(rate), ratio(rate, median(r.straight.rate)), p === 'straight' ? '-' : us.toFixed(2), p === 'straight' ? '-' : Math.round(1e6 / us), r[p].errors];
+    return [
+      load, label[p], Math.round(rate), ratio(rate, median(r.straight.rate)), p === 'straight' ? '-' : us.toFixed(2), p === 'straight' ? '-' : Math.round(1e6 / us),
+      median(r[p].originCpuUs).toFixed(2), r[p].errors,
+    ];
   }));
   const added = (x: number[], straightMs: number[]) => ((median(x) - median(straightMs)) * 1000).toFixed(0);
   const latencyRows = relayedPaths().map((p) => [
@@ -246,7 +263,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\nRelay: each emulator pinned to one core (one at a time), origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
     + 'relay CPU us: the relaying process\'s CPU (user+system) per query or request; per-core capacity = 1e6 / that (robust on a shared machine, and when the load core saturates first)\n'
     + 'wrk counts every connection the origin closes after its answer as a read error: errors under Connection: close are those, not failures\n\n'
-    + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'per-core capacity', 'errors/lost'], rows)}\n\n`
+    + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'relay per-core capacity', 'origin CPU us/req', 'errors/lost'], rows)}\n\n`
     + `${table(['latency at no load', 'DNS us (dnsperf -c1 -q1, mean)', 'DNS added us', 'HTTP us (wrk -c1, median)', 'HTTP added us'], latencyRows)}\n\n`
     + `${table(['target (one core)', 'measured', 'met (measured)', 'per-core capacity', 'met (capacity)'], targetRows)}\n`);
   const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, backends: through, results, latency });
