@@ -35,7 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@anycast-origin/testkit';
-import { benchArgs, cores, cpuMicros, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
+import { benchArgs, cores, cpuTimes, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
 import { binaryQuery, parseDnsperf } from '../dns/peers.js';
 import { wrk } from '../http/load.js';
 import { ID, INSTANCE_ID, ZONE } from '../http/servers.js';
@@ -77,8 +77,8 @@ interface Target { address: string; port: number }
 /** Straight to the origin, through the emulator with one TCP backend, or through a bare relay (HTTP only). */
 type Bare = 'bareNode' | 'bareNative';
 type Path = 'straight' | Backend | Bare;
-interface Series { rate: number[]; relayCpuUs: number[]; originCpuUs: number[]; errors: number }
-const series = (): Series => ({ rate: [], relayCpuUs: [], originCpuUs: [], errors: 0 });
+interface Series { rate: number[]; relayCpuUs: number[]; relaySystemShare: number[]; originCpuUs: number[]; errors: number }
+const series = (): Series => ({ rate: [], relayCpuUs: [], relaySystemShare: [], originCpuUs: [], errors: 0 });
 const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series() });
 const BARE: Record<Backend, Bare> = { node: 'bareNode', native: 'bareNative' };
 const results = { dns: paths(), httpClose: paths(), httpKeepAlive: paths() };
@@ -175,15 +175,19 @@ async function main(): Promise<void> {
 
     const measure = async (s: Series, path: Path, originPid: number, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
       const pid = pidOf(path);
-      const c0 = pid ? cpuMicros(pid) : 0;
+      const c0 = pid ? cpuTimes(pid) : { user: 0, system: 0 };
       const o0 = treeCpuMicros(originPid);
       const r = await run();
-      const used = pid ? cpuMicros(pid) - c0 : 0;
+      const c1 = pid ? cpuTimes(pid) : { user: 0, system: 0 };
+      const used = c1.user - c0.user + c1.system - c0.system;
       const count = Math.max(1, r.count);
       s.rate.push(r.rate);
       s.errors += r.errors;
       s.originCpuUs.push((treeCpuMicros(originPid) - o0) / count);
-      if (pid) s.relayCpuUs.push(used / count);
+      if (pid) {
+        s.relayCpuUs.push(used / count);
+        s.relaySystemShare.push((c1.system - c0.system) / Math.max(1, used));
+      }
       return r;
     };
     const dnsperf = async (t: Target, extra: string[] = ['-c', '8', '-q', '200'], secs = seconds) => {
@@ -241,7 +245,8 @@ async function main(): Promise<void> {
     const rate = median(r[p].rate);
     const us = median(r[p].relayCpuUs);
     return [
-      load, label[p], Math.round(rate), ratio(rate, median(r.straight.rate)), p === 'straight' ? '-' : us.toFixed(2), p === 'straight' ? '-' : Math.round(1e6 / us),
+      load, label[p], Math.round(rate), ratio(rate, median(r.straight.rate)), p === 'straight' ? '-' : us.toFixed(2),
+      p === 'straight' ? '-' : `${Math.round(median(r[p].relaySystemShare) * 100)}%`, p === 'straight' ? '-' : Math.round(1e6 / us),
       median(r[p].originCpuUs).toFixed(2), r[p].errors,
     ];
   }));
@@ -261,9 +266,9 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(`\nRelay: each emulator pinned to one core (one at a time), origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
-    + 'relay CPU us: the relaying process\'s CPU (user+system) per query or request; per-core capacity = 1e6 / that (robust on a shared machine, and when the load core saturates first)\n'
+    + 'relay CPU us: the relaying process\'s CPU (user+system) per query or request, "of it kernel" the system-time share; per-core capacity = 1e6 / that (robust on a shared machine, and when the load core saturates first)\n'
     + 'wrk counts every connection the origin closes after its answer as a read error: errors under Connection: close are those, not failures\n\n'
-    + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'relay per-core capacity', 'origin CPU us/req', 'errors/lost'], rows)}\n\n`
+    + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'of it kernel', 'relay per-core capacity', 'origin CPU us/req', 'errors/lost'], rows)}\n\n`
     + `${table(['latency at no load', 'DNS us (dnsperf -c1 -q1, mean)', 'DNS added us', 'HTTP us (wrk -c1, median)', 'HTTP added us'], latencyRows)}\n\n`
     + `${table(['target (one core)', 'measured', 'met (measured)', 'per-core capacity', 'met (capacity)'], targetRows)}\n`);
   const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, backends: through, results, latency });

@@ -151,7 +151,6 @@ interface NodeFlow<F> {
   readonly entry: Server;
   readonly client: Socket;
   readonly upstream: Socket;
-  connected: boolean;
   answered: boolean;
   closed: number;
 }
@@ -202,17 +201,16 @@ function nodeBackend<F extends RelayedFlow>(limits: TcpLimits, events: TcpEvents
       return;
     }
     const upstream = connect({ host: f.address, port: f.port, localAddress: f.localAddress, noDelay: true, allowHalfOpen: true });
-    const n: NodeFlow<F> = { f, entry: server, client, upstream, connected: false, answered: false, closed: 0 };
+    const n: NodeFlow<F> = { f, entry: server, client, upstream, answered: false, closed: 0 };
     flows.add(n);
     client.setTimeout(limits.idleTimeoutSeconds * 1000, () => end(n, undefined, 'close'));
-    upstream.once('connect', () => {
-      n.connected = true;
-      // The upstream's own address only matters to flow logs (a getsockname per connection otherwise).
-      if (f.wantsSource) {
+    // The upstream's own address only matters to flow logs (a getsockname per connection otherwise).
+    if (f.wantsSource) {
+      upstream.once('connect', () => {
         f.sourceAddress = upstream.localAddress;
         f.sourcePort = upstream.localPort;
-      }
-    });
+      });
+    }
     client.on('data', (d: Buffer) => {
       events.moved(f, 1, d.length, 0, 0);
       if (!upstream.write(d)) {
