@@ -17,6 +17,9 @@ import { dig, hasCommand, isCI, needs, run } from '@anycast-origin/testkit';
 import type { Test } from 'tap';
 import { spawnOrigin } from './fixtures/origin.js';
 
+// Two artifacts with cross builds and offline installs: minutes on a loaded machine.
+t.setTimeout(900_000);
+
 const APP = fileURLToPath(new URL('../', import.meta.url));
 const PIN = JSON.parse(readFileSync(join(APP, 'node-runtime.json'), 'utf8')) as { version: string };
 const PREBUILT = process.env.ANYCAST_ORIGIN_ARTIFACT;

@@ -18,6 +18,9 @@ import { API_CHANNEL } from '../../src/index.js';
 import type { Emulator } from '../../src/index.js';
 import { instanceId, startEmulator, waitFor } from '../fixtures/lab.js';
 
+// The AWS CLI is a Python program that starts in 1-3 s per call on a loaded machine: more than the package's 120 s.
+t.setTimeout(300_000);
+
 const AWS = '/usr/bin/aws';
 
 function sdk(emulator: Emulator, maxAttempts = 3): GlobalAcceleratorClient {
