@@ -2,11 +2,12 @@
  * The origin instances of one region, from the config's region (count, type, IPv6), placed in
  * the region's OriginNetwork and running as the OriginRole.
  */
-import { Token } from 'cdktf';
+import { Op, Token } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
+import { DataAwsEc2InstanceType } from '@cdktf/provider-aws/lib/data-aws-ec2-instance-type/index.js';
 import type { RegionConfig } from '@anycast-origin/config';
 import { al2023AmiParameter, architectureOf } from './aws-facts.js';
 import type { Architecture } from './aws-facts.js';
@@ -36,7 +37,8 @@ export interface OriginFleetProps {
 /**
  * The origin instances of one region: Amazon Linux 2023 from the public SSM parameter,
  * IMDSv2 only with hop limit 1 (CKV_AWS_79), encrypted gp3 root (CKV_AWS_8), detailed
- * monitoring (CKV_AWS_126), EBS-optimized, instance profile for SSM, no key pair.
+ * monitoring (CKV_AWS_126), EBS-optimized where the type supports it (CKV_AWS_135), instance
+ * profile for SSM, no key pair.
  * A public IPv4 each (deliberate: they are public origins and fetch packages without a NAT).
  */
 export class OriginFleet extends Construct {
@@ -55,6 +57,10 @@ export class OriginFleet extends Construct {
     this.architecture = props.architecture ?? architectureOf(instanceType);
 
     const ami = new DataAwsSsmParameter(this, 'ami', { provider, name: al2023AmiParameter(this.architecture) });
+    // EBS optimization where the type has it ('default' on every current type, 'supported' as an
+    // option on older ones); asking for it on a type that does not (t2, ...) fails the launch.
+    const type = new DataAwsEc2InstanceType(this, 'type', { provider, instanceType });
+    const ebsOptimized = Token.asAny(Op.neq(type.ebsOptimizedSupport, 'unsupported'));
     this.instances = Array.from({ length: instanceCount }, (_, i) => new Instance(this, `origin-${i + 1}`, {
       provider,
       ami: ami.insecureValue,
@@ -65,7 +71,7 @@ export class OriginFleet extends Construct {
       associatePublicIpAddress: true,
       ...(ipv6 ? { ipv6AddressCount: 1 } : {}),
       monitoring: true,
-      ebsOptimized: true,
+      ebsOptimized,
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
       userData,

@@ -364,10 +364,14 @@ t.test('scanner rules, mirrored on the synthesized Terraform (checkov ids)', asy
     for (const i of instances) t.same(i.root_block_device, { encrypted: true, volume_type: 'gp3', delete_on_termination: true });
     t.notOk(instances.some((i) => i.ebs_block_device), 'no other volumes');
   });
-  t.test('CKV_AWS_126: detailed monitoring on every instance (and CKV_AWS_135 EBS-optimized)', async (t) => {
-    for (const i of instances) {
-      t.equal(i.monitoring, true);
-      t.equal(i.ebs_optimized, true);
+  t.test('CKV_AWS_126: detailed monitoring on every instance', async (t) => {
+    for (const i of instances) t.equal(i.monitoring, true);
+  });
+  t.test('CKV_AWS_135: EBS-optimized wherever the region\'s instance type supports it (a type that does not fails the launch with ebs_optimized = true)', async (t) => {
+    for (const [name, i] of Object.entries(resources(json, 'aws_instance'))) {
+      const region = name.replace(/^fleet_(.*)_origin_\d+$/, '$1');
+      t.equal(i.ebs_optimized, `\${(data.aws_ec2_instance_type.fleet_${region}_type.ebs_optimized_support != "unsupported")}`, name);
+      t.same(dataSources(json, 'aws_ec2_instance_type')[`fleet_${region}_type`], { provider: `aws.${region}`, instance_type: 't3.micro' });
     }
   });
   t.test('CKV_AWS_24 / CKV_AWS_25: no ingress from anywhere to 22 or 3389', async (t) => {
