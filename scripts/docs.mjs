@@ -17,6 +17,8 @@ const TABLES = [
   ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
+  // gactl's README has three tables (global flags, commands, connect()'s options): its own renderer.
+  ['apps/gactl/README.md', 'apps/gactl/dist/docs.js', 'renderReadme', 'readme'],
 ];
 
 for (const [readme, module, name, kind] of TABLES) {
@@ -30,7 +32,8 @@ for (const [readme, module, name, kind] of TABLES) {
   }
   const file = fileURLToPath(new URL(readme, root));
   const before = readFileSync(file, 'utf8');
-  const after = kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END) : replaceTable(before, optionsTable(mod[name]));
+  const after = kind === 'readme' ? mod[name](before)
+    : kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END) : replaceTable(before, optionsTable(mod[name]));
   if (after !== before) {
     writeFileSync(file, after);
     process.stdout.write(`docs: ${readme} updated\n`);
