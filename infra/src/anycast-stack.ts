@@ -85,7 +85,7 @@ export class AnycastStack extends TerraformStack {
       });
       fleets.set(r.region, fleet);
       for (const l of c.listeners) {
-        groups.push(new EndpointGroup(this, `group-${l.name}-${r.region}`, { listener: listeners.get(l.name) as Listener, region: r, fleet }));
+        groups.push(new EndpointGroup(this, endpointGroupId(l.name, r.region), { listener: listeners.get(l.name) as Listener, region: r, fleet }));
       }
     }
     this.endpointGroups = groups;
@@ -157,4 +157,13 @@ export function testCommandFormats(listeners: readonly ListenerConfig[]): string
 /** `us-east-1` -> `us_east_1`: a region as a Terraform identifier (provider alias, resource names). */
 export function regionIdentifier(region: string): string {
   return region.replace(/-/g, '_');
+}
+
+function endpointGroupId(listener: string, region: string): string {
+  return `group-${listener}-${region}`;
+}
+
+/** The Terraform address of a listener's endpoint group in a region (`aws_globalaccelerator_endpoint_group.group_http_us_east_1`). */
+export function endpointGroupAddress(listener: string, region: string): string {
+  return `aws_globalaccelerator_endpoint_group.${endpointGroupId(listener, region).replace(/[^A-Za-z0-9_]/g, '_')}`;
 }

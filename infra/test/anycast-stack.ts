@@ -1,6 +1,6 @@
 import t from 'tap';
 import { DEFAULT_REGIONS } from '@anycast-origin/config';
-import { testCommandFormats } from '../src/anycast-stack.js';
+import { endpointGroupAddress, testCommandFormats } from '../src/anycast-stack.js';
 import { dataSources, ref, resourceCounts, resources, synthConfig, testConfig } from './fixtures/synth.js';
 import type { Json } from './fixtures/synth.js';
 
@@ -380,6 +380,12 @@ t.test('changing the listeners', async (t) => {
     t.same(added.sort(), DEFAULT_REGIONS.map((r) => `network_${regionId(r)}_in-tcp-8080-ipv4`.replace(/-/g, '_')).sort());
     for (const n of Object.keys(is).filter((x) => x in was)) t.same(is[n], was[n], `${n} unchanged`);
   });
+});
+
+t.test('endpointGroupAddress names the groups as the synthesized Terraform does (what a rollout targets)', async (t) => {
+  const names = Object.keys(resources(byDefault.json, 'aws_globalaccelerator_endpoint_group')).map((n) => `aws_globalaccelerator_endpoint_group.${n}`);
+  const expected = ['http', 'dns-udp', 'dns-tcp'].flatMap((l) => DEFAULT_REGIONS.map((r) => endpointGroupAddress(l, r)));
+  t.same(expected.sort(), names.sort());
 });
 
 t.test('testCommandFormats', async (t) => {
