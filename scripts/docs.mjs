@@ -17,6 +17,7 @@ const TABLES = [
   ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
+  ['infra/README.md', 'infra/dist/commands.js', 'FLAGS', 'flags'],
   // gactl's README has three tables (global flags, commands, connect()'s options): its own renderer.
   ['apps/gactl/README.md', 'apps/gactl/dist/docs.js', 'renderReadme', 'readme'],
 ];
