@@ -40,3 +40,33 @@ for (const [readme, module, name, kind] of TABLES) {
     process.stdout.write(`docs: ${readme} updated\n`);
   }
 }
+
+// probe: one flag table per command and one option table per exported function (apps/probe/src/docs.ts).
+try {
+  const { updateReadme } = await import(new URL('apps/probe/dist/docs.js', root).href);
+  const file = fileURLToPath(new URL('apps/probe/README.md', root));
+  const before = readFileSync(file, 'utf8');
+  const after = updateReadme(before);
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write('docs: apps/probe/README.md updated\n');
+  }
+} catch (e) {
+  process.stderr.write(`docs: apps/probe/dist/docs.js not built (npm run build): ${e.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}
+
+// anycast-lab: one flag table per command (apps/lab/src/docs.ts).
+try {
+  const { updateReadme } = await import(new URL('apps/lab/dist/docs.js', root).href);
+  const file = fileURLToPath(new URL('apps/lab/README.md', root));
+  const before = readFileSync(file, 'utf8');
+  const after = updateReadme(before);
+  if (after !== before) {
+    writeFileSync(file, after);
+    process.stdout.write('docs: apps/lab/README.md updated\n');
+  }
+} catch (e) {
+  process.stderr.write(`docs: apps/lab/dist/docs.js not built (npm run build): ${e.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}

@@ -1,7 +1,7 @@
 /**
  * `npm pack` of gactl and the workspaces it needs at run time installs, offline, into an empty
  * directory (no workspace around: real copies; third-party packages at the repository's locked
- * versions, see fixtures/install.ts), and the installed `gactl` runs: --help, and a status
+ * versions, see scripts/workspaces.mjs), and the installed `gactl` runs: --help, and a status
  * against the emulator. The bin is the committed launcher npm links at install time.
  */
 import t from 'tap';
@@ -9,13 +9,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '@anycast-origin/testkit';
-// @ts-expect-error a plain .mjs script without types (the origin app's list of run-time workspaces)
-import { productionWorkspaces } from '../../origin/scripts/workspaces.mjs';
-import { installOffline } from './fixtures/install.js';
+import { installOffline, productionWorkspaces } from '../../../scripts/workspaces.mjs';
 import { baseEnv, seed } from './fixtures/seed.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKSPACES = productionWorkspaces(ROOT, '@anycast-origin/gactl') as string[];
+const WORKSPACES = productionWorkspaces(ROOT, '@anycast-origin/gactl');
 
 t.test('the tarballs install offline into an empty directory and gactl runs there', async (t) => {
   t.same(WORKSPACES, ['packages/options', 'packages/config', 'apps/gactl'], 'its run-time workspaces, itself last');
@@ -33,8 +31,7 @@ t.test('the tarballs install offline into an empty directory and gactl runs ther
     tarballs.push({ dir: ws, tarball: join(dir, info.filename) });
   }
   // Offline: the tarballs, and the repository's locked third-party versions from npm's cache.
-  const inst = await installOffline(ROOT, dir, tarballs);
-  t.equal(inst.code, 0, `npm ci: ${inst.stderr.slice(-2000)}`);
+  t.doesNotThrow(() => installOffline(ROOT, dir, tarballs), 'npm ci --offline');
   t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['config', 'gactl', 'options'], 'real copies');
 
   const help = await run('npx', ['--no-install', 'gactl', '--help'], { cwd: dir, env: baseEnv() });

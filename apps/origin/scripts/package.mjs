@@ -2,33 +2,76 @@
 // Build the deployable artifact for hosts without a build toolchain:
 //   apps/origin/artifact/anycast-origin-linux.tar.gz
 // It holds anycast-origin/{package.json,dist,anycast-origin.service,node_modules} with the
-// production dependencies, the uWebSockets.js native binaries for linux x64 and arm64
-// (other platforms pruned) and the @anycast-origin/udp-mmsg addon prebuilt for both (the
-// arm64 one cross-compiled: apt-get install gcc-aarch64-linux-gnu). The infra uploads it; the systemd unit runs it from
-// /opt/anycast-origin. Usage: npm run package -w apps/origin [-- --out FILE]
+// production dependencies, the uWebSockets.js native binaries for linux x64 and arm64 that
+// load on the target base (other platforms, Node ABIs and builds pruned), the
+// @anycast-origin/udp-mmsg addon prebuilt for both (the arm64 one cross-compiled: apt-get
+// install gcc-aarch64-linux-gnu) and, unless --node system, the Node.js runtime for both
+// (runtime/node-v<version>-<arch>, from the npm registry's node-linux-<arch>, checked against
+// node-runtime.json). It refuses a native part that needs a newer glibc than the base has, and
+// a base on which no uWS binary would load. The infra uploads it; the systemd unit runs it
+// from /opt/anycast-origin.
+//   npm run package -w apps/origin [-- --base debian-13|ubuntu-24.04|al2023] [--node bundled|system] [--out FILE]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { productionWorkspaces } from './workspaces.mjs';
+import { NODE_RUNTIME, fetchNodeRuntime } from './node-runtime.mjs';
+import { installOffline, productionWorkspaces } from '../../../scripts/workspaces.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = resolve(here, '..');
 const root = resolve(app, '../..');
-const outArg = process.argv.indexOf('--out');
-const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(app, 'artifact', 'anycast-origin-linux.tar.gz');
 const WORKSPACES = productionWorkspaces(root);
 const MMSG = '@anycast-origin/udp-mmsg';
 const ARCHES = ['x64', 'arm64'];
-// The hosts run Amazon Linux 2023 (glibc 2.34): no native part may need a newer glibc.
-const HOST_GLIBC = [2, 34];
-const KEEP_UWS = /^uws_linux_(x64|arm64)_(108|115)\.node$/; // Node 18 and 20 ABIs
+/** systemd's name of each architecture (the unit's %a specifier picks the runtime directory). */
+const SYSTEMD_ARCH = { x64: 'x86-64', arm64: 'arm64' };
+/** Node.js ABI (process.versions.modules) of each major. */
+const NODE_ABI = { 18: 108, 20: 115, 22: 127, 24: 137, 26: 141 };
+
+/**
+ * Target bases: their glibc, and the Node.js their own packages give (used with --node system).
+ * Debian 13 and Ubuntu 24.04 have glibc >= 2.38, so uWS 20.57 loads there with the bundled
+ * Node 24; Amazon Linux 2023 (glibc 2.34) only runs uWS 20.30 on its nodejs20 (end of life).
+ */
+const BASES = {
+  'debian-13': { glibc: [2, 41], node: 'bundled', systemNode: { package: 'nodejs', major: 20, path: '/usr/bin/node' } },
+  'ubuntu-24.04': { glibc: [2, 39], node: 'bundled', systemNode: { package: 'nodejs', major: 18, path: '/usr/bin/node' } },
+  al2023: { glibc: [2, 34], node: 'system', systemNode: { package: 'nodejs20', major: 20, path: '/usr/bin/node-20' } },
+};
+
+/** The uWS builds in node_modules (the http-origin's aliased dependencies). */
+const UWS = [
+  { alias: 'uWebSockets.js-20.57', version: '20.57.0', binaries: '.' },
+  { alias: 'uWebSockets.js', version: '20.30.0', binaries: 'binaries' },
+];
+
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const fail = (m) => {
+  process.stderr.write(`package: ${m}\n`);
+  process.exit(1);
+};
+const baseName = arg('--base') ?? 'debian-13';
+const base = BASES[baseName];
+if (!base) fail(`--base must be one of ${Object.keys(BASES).join(', ')}, got ${baseName}`);
+const nodeMode = arg('--node') ?? base.node;
+if (nodeMode !== 'bundled' && nodeMode !== 'system') fail(`--node must be bundled or system, got ${nodeMode}`);
+const out = arg('--out') ? resolve(arg('--out')) : join(app, 'artifact', 'anycast-origin-linux.tar.gz');
+const nodeMajor = nodeMode === 'bundled' ? Number(NODE_RUNTIME.version.split('.')[0]) : base.systemNode.major;
+const abi = NODE_ABI[nodeMajor];
+const nodeBin = nodeMode === 'bundled' ? `/opt/anycast-origin/runtime/node-v${NODE_RUNTIME.version}-%a/bin/node` : base.systemNode.path;
 
 const sh = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 const say = (m) => process.stderr.write(`package: ${m}\n`);
+const newer = (a, b) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
 
+const uwsKeep = chooseUws(join(root, 'node_modules'));
+say(`base ${baseName} (glibc ${base.glibc.join('.')}), Node.js ${nodeMode === 'bundled' ? `${NODE_RUNTIME.version} bundled` : `${nodeMajor} from the base (${base.systemNode.package})`}, ABI ${abi}`);
 say('building');
 sh('npx', ['turbo', 'run', 'build', '--filter=anycast-origin...', '--output-logs=errors-only'], root);
 for (const arch of ARCHES) {
@@ -37,7 +80,7 @@ for (const arch of ARCHES) {
   try {
     sh(process.execPath, ['scripts/build.mjs', '--arch', arch], join(root, 'packages', 'udp-mmsg'));
   } catch (err) {
-    throw new Error(`cannot build ${MMSG} for ${arch} (apt-get install gcc-aarch64-linux-gnu): ${err.message}`);
+    fail(`cannot build ${MMSG} for ${arch} (apt-get install gcc-aarch64-linux-gnu): ${err.message}`);
   }
 }
 
@@ -53,38 +96,51 @@ try {
   const dir = join(stage, 'anycast-origin');
   mkdirSync(dir);
   sh('tar', ['-xzf', packed['anycast-origin'], '-C', dir, '--strip-components=1'], stage);
-  const pkgFile = join(dir, 'package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
-  const original = { ...pkg.dependencies };
-  for (const name of Object.keys(pkg.dependencies)) if (packed[name]) pkg.dependencies[name] = `file:${packed[name]}`;
-  // The DNS origin's optional dependency is not on the registry: install it from its tarball.
-  pkg.dependencies[MMSG] = `file:${packed[MMSG]}`;
-  delete pkg.devDependencies;
-  writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
   say('installing production dependencies');
-  // Offline: the tarballs above, and the third-party packages from npm's cache, which the
-  // repository's own `npm ci` filled (the artifact is built from what was installed and tested).
-  sh('npm', ['install', '--omit=dev', '--install-links', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--offline'], dir);
-  pkg.dependencies = original;
-  writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
+  // Offline: the workspaces' tarballs, and the repository's locked third-party versions from
+  // npm's cache, which its own `npm ci` filled (the artifact is what was installed and tested).
+  installOffline(root, dir, WORKSPACES.filter((ws) => ws !== 'apps/origin').map((ws) => ({ dir: ws, tarball: packed[JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')).name] })), { as: 'apps/origin', npmArgs: ['--ignore-scripts', '--omit=dev'] });
 
-  const bin = join(dir, 'node_modules', 'uWebSockets.js', 'binaries');
-  let kept = 0;
-  for (const f of readdirSync(bin)) {
-    if (KEEP_UWS.test(f)) kept++;
-    else rmSync(join(bin, f));
+  // uWS: keep the binaries chosen above, drop every other platform, ABI and build.
+  const natives = [];
+  for (const build of UWS) {
+    const pkgDir = join(dir, 'node_modules', build.alias);
+    const bin = join(pkgDir, build.binaries);
+    for (const f of readdirSync(bin).filter((f) => f.endsWith('.node'))) {
+      const chosen = uwsKeep.find((k) => k.build === build && k.file === f);
+      if (chosen) natives.push({ what: `uWS ${build.version} ${f}`, file: join(bin, f) });
+      else rmSync(join(bin, f));
+    }
+    for (const extra of ['docs', 'src/uws.d.ts', 'index.d.ts', 'ESM_wrapper.mjs']) rmSync(join(pkgDir, extra), { recursive: true, force: true });
   }
-  if (kept !== 4) throw new Error(`expected 4 uWS linux binaries (x64/arm64 x Node 18/20), found ${kept}`);
-  for (const extra of ['docs', 'src/uws.d.ts']) rmSync(join(dir, 'node_modules', 'uWebSockets.js', extra), { recursive: true, force: true });
   for (const arch of ARCHES) {
     const addon = join(dir, 'node_modules', MMSG, 'prebuilds', `linux-${arch}`, 'node.napi.node');
-    if (!existsSync(addon)) throw new Error(`${MMSG} prebuild for linux-${arch} missing from the package`);
-    const needs = glibcNeeded(readFileSync(addon));
-    if (needs[0] > HOST_GLIBC[0] || (needs[0] === HOST_GLIBC[0] && needs[1] > HOST_GLIBC[1])) {
-      throw new Error(`${MMSG} for linux-${arch} needs glibc ${needs.join('.')}, newer than Amazon Linux 2023's ${HOST_GLIBC.join('.')}`);
+    if (!existsSync(addon)) fail(`${MMSG} prebuild for linux-${arch} missing from the package`);
+    natives.push({ what: `${MMSG} linux-${arch}`, file: addon });
+  }
+  if (nodeMode === 'bundled') {
+    for (const arch of ARCHES) {
+      say(`Node.js ${NODE_RUNTIME.version} for linux-${arch} (${NODE_RUNTIME.packages[arch].name}, integrity-checked)`);
+      const node = fetchNodeRuntime(arch, join(dir, 'runtime', `node-v${NODE_RUNTIME.version}-${SYSTEMD_ARCH[arch]}`));
+      natives.push({ what: `Node.js linux-${arch}`, file: node });
     }
   }
-  if (!existsSync(join(dir, 'dist', 'cli.js')) || !existsSync(join(dir, 'anycast-origin.service'))) throw new Error('dist/cli.js or anycast-origin.service missing from the package');
+  // Every native part must load on the base: none may need a newer glibc than it has.
+  for (const n of natives) {
+    const needs = glibcNeeded(readFileSync(n.file));
+    if (newer(needs, base.glibc)) fail(`${n.what} needs glibc ${needs.join('.')}, newer than ${baseName}'s ${base.glibc.join('.')}`);
+  }
+
+  // The unit runs the Node.js this artifact is for.
+  const unitFile = join(dir, 'anycast-origin.service');
+  if (!existsSync(join(dir, 'dist', 'cli.js')) || !existsSync(unitFile)) fail('dist/cli.js or anycast-origin.service missing from the package');
+  const unit = readFileSync(unitFile, 'utf8');
+  const exec = /^ExecStart=(\S+) \/opt\/anycast-origin\/dist\/cli\.js/m;
+  if (!exec.test(unit)) fail('anycast-origin.service has no ExecStart=<node> /opt/anycast-origin/dist/cli.js line');
+  writeFileSync(unitFile, unit.replace(exec, `ExecStart=${nodeBin} /opt/anycast-origin/dist/cli.js`));
+  writeFileSync(join(dir, 'artifact.json'), JSON.stringify({
+    base: baseName, glibc: base.glibc.join('.'), node: nodeMode === 'bundled' ? { bundled: NODE_RUNTIME.version } : { system: base.systemNode }, abi, execStart: nodeBin,
+  }, null, 2) + '\n');
 
   mkdirSync(dirname(out), { recursive: true });
   sh('tar', ['--owner=0', '--group=0', '--numeric-owner', '-czf', out, '-C', stage, 'anycast-origin'], stage);
@@ -95,12 +151,31 @@ try {
   rmSync(stage, { recursive: true, force: true });
 }
 
-/** The newest GLIBC_x.y symbol version a shared object references (from its version strings). */
+/**
+ * For each arch, the first uWS build with a linux binary for the target ABI whose glibc needs
+ * the base meets (read from the workspace's node_modules, the same packages the artifact
+ * installs); fails before anything is built when an arch gets none.
+ */
+function chooseUws(modules) {
+  const keep = [];
+  for (const arch of ARCHES) {
+    const file = `uws_linux_${arch}_${abi}.node`;
+    const build = UWS.find((b) => {
+      const f = join(modules, b.alias, b.binaries, file);
+      return existsSync(f) && !newer(glibcNeeded(readFileSync(f)), base.glibc);
+    });
+    if (!build) fail(`no uWebSockets.js binary loads on ${baseName} (glibc ${base.glibc.join('.')}) with Node.js ${nodeMajor} (ABI ${abi}) on ${arch}: uWS 20.57 needs glibc >= 2.38, uWS 20.30 has binaries for Node 18/20 only`);
+    keep.push({ build, file });
+  }
+  return keep;
+}
+
+/** The newest GLIBC_x.y symbol version an ELF file references (from its version strings). */
 function glibcNeeded(elf) {
   let best = [0, 0];
   for (const m of elf.toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
     const v = [Number(m[1]), Number(m[2])];
-    if (v[0] > best[0] || (v[0] === best[0] && v[1] > best[1])) best = v;
+    if (newer(v, best)) best = v;
   }
   return best;
 }

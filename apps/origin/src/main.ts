@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { CHANNELS as DNS_CHANNELS } from '@anycast-origin/dns-origin';
-import { CHANNELS as HTTP_CHANNELS } from '@anycast-origin/http-origin';
+import { CHANNELS as HTTP_CHANNELS, runtimeInfo } from '@anycast-origin/http-origin';
 import { parseArgs } from './args.js';
 import { OriginCliError } from './errors.js';
 import { startOrigins, tryCommands } from './run.js';
@@ -85,10 +85,12 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
   }
   const http = running.http;
   const dns = running.dns;
+  const runtime = runtimeInfo();
   log.info(
     {
       version: VERSION,
       node: process.versions.node,
+      runtime,
       identity: { ...running.identity },
       http: http ? { address: http.address, port: http.port, backend: http.origin.backend, workers: http.origin.options.workers, metricsRoute: http.origin.options.metricsRoute, benchmarkRoutes: http.origin.options.benchmarkRoutes } : 'off',
       dns: dns ? { address: dns.address, udpPort: dns.udpPort, tcpPort: dns.tcpPort, workers: dns.origin.options.workers, udpBackend: dns.udpBackend, rrl: dns.origin.options.rrl, zone: dns.origin.options.zone?.name ?? null } : 'off',
@@ -98,6 +100,12 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
     },
     'serving',
   );
+  if (runtime.endOfLife) {
+    log.warn(
+      { node: runtime.node, nodeEndOfLife: runtime.nodeEndOfLife },
+      `Node.js ${runtime.node} is past its end of life (${runtime.nodeEndOfLife ?? '?'}): no more security fixes; run the origin on Node.js 24 (see the README)`,
+    );
+  }
   const cmds = tryCommands(running);
   io.stderr.write(`anycast-origin ${VERSION} serving ${running.identity.id}; try:\n${cmds.map((c) => `  ${c}\n`).join('')}`);
 

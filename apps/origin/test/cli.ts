@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { dig, needs, run } from '@anycast-origin/testkit';
+import { runtimeInfo } from '@anycast-origin/http-origin';
 import { CLI, spawnOrigin, startOrigin } from './fixtures/origin.js';
 
 function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
@@ -23,6 +24,14 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 t.test('serves HTTP and DNS with the given identity; logs JSON; prints what to try', async (t) => {
   const o = await startOrigin(t, ['--identity-id', 'origin-test-1', '--drain-seconds', '0']);
   t.match(o.start, { level: 30, msg: 'serving', identity: { id: 'origin-test-1' }, http: { address: '127.0.0.1', backend: 'native', workers: 1 }, dns: { address: '127.0.0.1', workers: 1, udpBackend: 'mmsg' } });
+  const runtime = runtimeInfo();
+  t.same(o.start.runtime, runtime, 'the runtime: Node.js, its end of life, the uWS build');
+  const eol = (): Record<string, unknown> | undefined => o.logs.find((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes('end of life'));
+  // The warning follows the start line: give it the moment it takes to arrive.
+  for (let i = 0; i < 50 && runtime.endOfLife && !eol(); i++) await new Promise((r) => setTimeout(r, 20));
+  const warning = eol();
+  if (runtime.endOfLife) t.match(warning, { node: process.versions.node, nodeEndOfLife: runtime.nodeEndOfLife, msg: /^Node\.js \S+ is past its end of life/ }, 'an end-of-life runtime is said at start');
+  else t.equal(warning, undefined, `Node.js ${runtime.node} is supported until ${runtime.nodeEndOfLife}: no warning`);
   // The hint goes to stderr right after the start log on stdout: wait for it to arrive.
   for (let i = 0; i < 100 && !o.stderr().includes('dig @'); i++) await new Promise((r) => setTimeout(r, 20));
   t.match(o.stderr(), `curl -s http://127.0.0.1:${o.httpPort}/`);
@@ -114,7 +123,7 @@ t.test('SIGTERM during a steady request loop: health 503 at once, no request los
   t.ok(ok > before + 20, `requests kept being answered during the drain (${before} before, ${ok} in all)`);
   t.same(failures, [], 'no request failed or was cut');
   t.ok(closedAfterDrain >= 1, 'the listener closed after the drain');
-  t.match(o.logs.map((l) => l.msg), ['serving', 'draining: health checks fail now, serving continues', 'stopped']);
+  t.match(o.logs.filter((l) => l.level !== 40).map((l) => l.msg), ['serving', 'draining: health checks fail now, serving continues', 'stopped'], 'the log (end-of-life warnings aside)');
 });
 
 t.test('a second signal exits at once with a non-zero code', async (t) => {

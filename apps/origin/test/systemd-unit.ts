@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -47,12 +47,23 @@ t.test('the systemd unit: ports 80/53 as an unprivileged dynamic user, hardened,
   t.notOk(d.has('MemoryDenyWriteExecute'), 'V8 JIT needs W+X pages');
 });
 
+t.test("ExecStart runs the artifact's own Node.js, the version node-runtime.json pins, for this architecture", async (t) => {
+  const pinned = (JSON.parse(readFileSync(new URL('../node-runtime.json', import.meta.url), 'utf8')) as { version: string }).version;
+  t.match(directives(UNIT).get('ExecStart')?.[0], new RegExp(`^/opt/anycast-origin/runtime/node-v${pinned.replace(/\./g, '\\.')}-%a/bin/node /opt/anycast-origin/dist/cli\\.js `));
+});
+
 t.test('systemd-analyze verify accepts the unit', needs('systemd-analyze', 'systemd'), async (t) => {
-  // The unit names its installed paths (/usr/bin/node, /opt/anycast-origin); verify checks
-  // that ExecStart exists, so point it at this checkout's node and build.
+  // The unit names its installed paths (/opt/anycast-origin/runtime/node-v<version>-%a,
+  // /opt/anycast-origin); verify checks that ExecStart exists, so point it at a runtime
+  // directory named the same way (%a expanded by systemd) holding this checkout's node.
   const dir = t.testdir({});
+  const node = /^ExecStart=\/opt\/anycast-origin\/(runtime\/node-v[^/]+-%a)\/bin\/node /m.exec(UNIT)?.[1];
+  if (!node) throw new Error('ExecStart runs no runtime/node-v<version>-%a/bin/node');
+  const arch = process.arch === 'x64' ? 'x86-64' : process.arch;
+  mkdirSync(join(dir, node.replace('%a', arch), 'bin'), { recursive: true });
+  symlinkSync(process.execPath, join(dir, node.replace('%a', arch), 'bin', 'node'));
   const file = join(dir, 'anycast-origin.service');
-  writeFileSync(file, UNIT.replace('/usr/bin/node /opt/anycast-origin/dist/cli.js', `${process.execPath} ${CLI}`));
+  writeFileSync(file, UNIT.replace(/^ExecStart=\/opt\/anycast-origin\/runtime\//m, `ExecStart=${dir}/runtime/`).replace(' /opt/anycast-origin/dist/cli.js', ` ${CLI}`));
   const r = await run('systemd-analyze', ['verify', file], { env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr.split('\n').filter((l) => l.includes('anycast-origin.service')).join('\n'), '', 'no warnings about the unit');

@@ -26,7 +26,7 @@ const rounds = positiveInt('rounds', values.rounds);
 const peers: Peer[] = values.only ? (values.only.split(',') as Peer[]).filter((p) => PEERS.includes(p)) : [...PEERS];
 if (!peers.includes('nginx')) peers.unshift('nginx');
 
-requireTools(TOOLS);
+requireTools(TOOLS.filter((tool) => tool.command !== 'go' || peers.includes('go'))); // Go only when its peer runs
 const cpu = cores();
 const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
 const running = new Map<Peer, Running>();

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@anycast-origin/testkit';
+import { freePort, nginxConf } from '@anycast-origin/testkit';
 import { BENCH_ROOT, spawnPinned, stopChild, waitForTcp } from '../lib/harness.js';
 
 export const INSTANCE_ID = 'i-0e32d5b1a3f76cc05';
@@ -39,33 +39,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const nodeEntry = (name: string): string[] => (FROM_SOURCE ? [...process.execArgv, join(HERE, `${name}.ts`)] : [join(HERE, `${name}.js`)]);
 
-/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body. */
+/** nginx.conf: one process (no master), one worker's worth of work, `return 200` with the body and the origin's headers. */
 export function nginxConfig(port: number, dir: string): string {
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'nginx-error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${join(dir, 'body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  keepalive_requests 10000000;
-  server_tokens off;
-  server {
-    listen 127.0.0.1:${port} reuseport;
-    default_type "text/plain; charset=utf-8";
-    add_header x-served-by "${ID}" always;
-    add_header x-origin-region "${REGION}" always;
-    add_header cache-control "no-store" always;
-    location / { return 200 "${BODY.replace('\n', '\\n')}"; }
-  }
-}
-`;
+  return nginxConf({
+    port, dir, body: BODY, reuseport: true, keepaliveRequests: 10_000_000,
+    headers: { 'x-served-by': ID, 'x-origin-region': REGION, 'cache-control': 'no-store' },
+  });
 }
 
 /** Build server.go into `dir` with the Go toolchain (offline: GOPROXY=off, GOTOOLCHAIN=local). */

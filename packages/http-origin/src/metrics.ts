@@ -4,6 +4,7 @@
  * text: the response is then made outside the request handler, so it is corked by hand.
  */
 import type { Identity } from '@anycast-origin/identity';
+import { uwsChoice } from './backend.js';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { UwsBackend } from './backend.js';
 import type { Closeable, Context } from './context.js';
@@ -15,6 +16,8 @@ export interface MetricsInfo {
   identity: Identity;
   backend: UwsBackend;
   version: string;
+  /** uWebSockets.js release in use. @default the one this process loaded */
+  uws?: string;
 }
 
 function label(v: string): string {
@@ -59,9 +62,9 @@ export function renderMetrics(shared: Shared, info: MetricsInfo, now = Date.now(
   out.push('# HELP anycast_http_origin_workers Worker threads serving the port.');
   out.push('# TYPE anycast_http_origin_workers gauge');
   out.push(`anycast_http_origin_workers ${shared.workers}`);
-  out.push('# HELP anycast_http_origin_uws_backend uWebSockets.js backend in use: native (C++) or fallback (pure Node, slow).');
+  out.push('# HELP anycast_http_origin_uws_backend uWebSockets.js backend in use (native C++ or the slow pure-Node fallback) and its release.');
   out.push('# TYPE anycast_http_origin_uws_backend gauge');
-  out.push(`anycast_http_origin_uws_backend{backend="${info.backend}"} 1`);
+  out.push(`anycast_http_origin_uws_backend{backend="${info.backend}",uws="${label(info.uws ?? uwsChoice().build.version)}"} 1`);
   return out.join('\n') + '\n';
 }
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createServer } from 'node:net';
-import { AddressInUseError, createHttpOrigin, InvalidStateError } from '../src/index.js';
+import { AddressInUseError, createHttpOrigin, InvalidStateError, uwsChoice } from '../src/index.js';
 import type { RequestEcho } from '../src/index.js';
 import { ID, TEXT, http, identity, startOrigin } from './fixtures/helpers.js';
 
@@ -105,7 +105,7 @@ t.test('routes, statuses, headers, HEAD and 405 (one origin)', async (t) => {
     t.match(text, 'anycast_http_origin_requests_total{route="root",status="200"} 7\n');
     t.match(text, 'anycast_http_origin_requests_total{route="root",status="405"} 5\n');
     t.match(text, 'anycast_http_origin_requests_total{route="data",status="400"} 5\n');
-    t.match(text, 'anycast_http_origin_uws_backend{backend="native"} 1\n');
+    t.match(text, `anycast_http_origin_uws_backend{backend="native",uws="${uwsChoice().build.version}"} 1\n`);
     t.match(text, 'anycast_http_origin_draining 0\n');
     t.match(text, 'anycast_http_origin_workers 1\n');
     t.match(text, /anycast_http_origin_open_connections [1-9]\d*\n/);

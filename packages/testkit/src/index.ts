@@ -80,5 +80,5 @@ export async function freePort(): Promise<number> {
     }
   }
 }
-export { knotConf, nsdConf } from './peers.js';
-export type { DnsPeerConfig } from './peers.js';
+export { knotConf, nginxConf, nsdConf } from './peers.js';
+export type { DnsPeerConfig, NginxPeerConfig } from './peers.js';

@@ -1,8 +1,9 @@
 /**
- * NSD and Knot configurations for running them on loopback beside our DNS origin (the DNS
- * differential tests and the DNS benchmark): one listener on 127.0.0.1, one worker, RRL off
- * (NSD's can be turned on), the given identity, NSID and version, and optionally one zone
- * from `<dir>/<zone>.zone`.
+ * Peer configurations for running them on loopback beside our origins: NSD and Knot (the DNS
+ * differential tests, the DNS benchmark, probe's tests: one listener on 127.0.0.1, one worker,
+ * RRL off (NSD's can be turned on), the given identity, NSID and version, and optionally one
+ * zone from `<dir>/<zone>.zone`), and nginx answering every path with one body (the HTTP
+ * benchmark, probe's tests: one process, no master, files under `dir`).
  */
 import { join } from 'node:path';
 
@@ -63,4 +64,46 @@ log:
 database:
   storage: "${join(c.dir, 'db')}"
 ${zone}`;
+}
+
+export interface NginxPeerConfig {
+  port: number;
+  /** directory for the pid, error log and temp paths */
+  dir: string;
+  /** what every path answers with status 200 (e.g. the seed's `hostname: <id>\n`) */
+  body: string;
+  /** @default 'text/plain; charset=utf-8' */
+  contentType?: string;
+  /** response headers added to every answer */
+  headers?: Readonly<Record<string, string>>;
+  /** listen with SO_REUSEPORT. @default false */
+  reuseport?: boolean;
+  /** requests per keep-alive connection. @default nginx's (1000) */
+  keepaliveRequests?: number;
+}
+
+/** nginx.conf: one process (no master), `return 200` with the body, on 127.0.0.1 only. Run: `nginx -e <dir>/nginx-error.log -p <dir> -c <file>`. */
+export function nginxConf(c: NginxPeerConfig): string {
+  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `    add_header ${k} "${v}" always;\n`).join('');
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(c.dir, 'nginx.pid')};
+error_log ${join(c.dir, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${join(c.dir, 'body')};
+  proxy_temp_path ${join(c.dir, 'proxy')};
+  fastcgi_temp_path ${join(c.dir, 'fastcgi')};
+  uwsgi_temp_path ${join(c.dir, 'uwsgi')};
+  scgi_temp_path ${join(c.dir, 'scgi')};
+${c.keepaliveRequests !== undefined ? `  keepalive_requests ${c.keepaliveRequests};\n` : ''}  server_tokens off;
+  server {
+    listen 127.0.0.1:${c.port}${c.reuseport ? ' reuseport' : ''};
+    default_type "${c.contentType ?? 'text/plain; charset=utf-8'}";
+${headers}    location / { return 200 "${c.body.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"; }
+  }
+}
+`;
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { knotConf, nsdConf } from '../src/index.js';
+import { knotConf, nginxConf, nsdConf } from '../src/index.js';
 
 const ID = 'i-0e32d5b1a3f76cc05.us-west-2c';
 
@@ -32,4 +32,19 @@ t.test('a separate NSID, the default Knot run dir, and a zone served from <dir>/
   t.match(knot, 'rundir: "/tmp/z"');
   t.match(knot, 'zone:\n  - domain: example\n    file: example.zone\n');
   t.match(knot, 'template:\n  - id: default\n    storage: "/tmp/z"\n');
+});
+
+t.test('nginx config: one process on 127.0.0.1, the body escaped for nginx, optional headers and reuseport', async (t) => {
+  const plain = nginxConf({ port: 8080, dir: '/tmp/n', body: `hostname: ${ID}\n` });
+  t.match(plain, 'master_process off;');
+  t.match(plain, 'listen 127.0.0.1:8080;');
+  t.match(plain, `location / { return 200 "hostname: ${ID}\\n"; }`);
+  t.match(plain, 'pid /tmp/n/nginx.pid;');
+  t.notMatch(plain, /add_header|keepalive_requests|reuseport/);
+  const full = nginxConf({ port: 1, dir: '/d', body: 'a "q" \\ b', contentType: 'text/plain', headers: { 'x-a': '1' }, reuseport: true, keepaliveRequests: 5 });
+  t.match(full, 'listen 127.0.0.1:1 reuseport;');
+  t.match(full, 'default_type "text/plain";');
+  t.match(full, '    add_header x-a "1" always;\n');
+  t.match(full, '  keepalive_requests 5;\n');
+  t.match(full, 'return 200 "a \\"q\\" \\\\ b";');
 });
