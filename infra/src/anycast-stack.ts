@@ -50,9 +50,12 @@ export class AnycastStack extends TerraformStack {
     // instead of CDKTF's default absolute path, so the synthesized code is not tied to this machine.
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
+    // gactl keeps its drain records (the weight before a drain, `gactl:drain:*`) in tags on the
+    // accelerator; Terraform owns the tags and would delete them on the next deploy, mid-rollout.
+    const ignoreTags = [{ keyPrefixes: [...IGNORED_TAG_PREFIXES] }];
     // The default provider: IAM and Global Accelerator are global.
-    new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags });
-    const providers = new Map(c.regions.map((r) => [r.region, new AwsProvider(this, `aws-${r.region}`, { region: r.region, alias: regionIdentifier(r.region), defaultTags })]));
+    new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags, ignoreTags });
+    const providers = new Map(c.regions.map((r) => [r.region, new AwsProvider(this, `aws-${r.region}`, { region: r.region, alias: regionIdentifier(r.region), defaultTags, ignoreTags })]));
     const providerOf = (region: string) => providers.get(region) as AwsProvider;
 
     // One copy of the artifact per region: private origins read it through their VPC's S3
@@ -158,6 +161,9 @@ export function testCommandFormats(listeners: readonly ListenerConfig[]): string
 export function regionIdentifier(region: string): string {
   return region.replace(/-/g, '_');
 }
+
+/** Tag key prefixes the AWS providers leave alone: gactl's (its README: `ignore_tags { key_prefixes = ["gactl:"] }`). */
+export const IGNORED_TAG_PREFIXES = Object.freeze(['gactl:']);
 
 function endpointGroupId(listener: string, region: string): string {
   return `group-${listener}-${region}`;

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { DEFAULT_REGIONS } from '@anycast-origin/config';
-import { endpointGroupAddress, testCommandFormats } from '../src/anycast-stack.js';
+import { DRAIN_TAG_PREFIX, drainTagKey } from '@anycast-origin/gactl';
+import { endpointGroupAddress, IGNORED_TAG_PREFIXES, testCommandFormats } from '../src/anycast-stack.js';
 import { dataSources, ref, resourceCounts, resources, synthConfig, testConfig } from './fixtures/synth.js';
 import type { Json } from './fixtures/synth.js';
 
@@ -51,6 +52,12 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.same(providers.filter((p) => !p.alias).map((p) => p.region), ['us-west-2']);
     t.same(providers.filter((p) => p.alias).map((p) => [p.alias, p.region]), DEFAULT_REGIONS.map((r) => [regionId(r), r]));
     for (const p of providers) t.same(p.default_tags, [{ tags: { project: 'anycast-origin', 'managed-by': 'cdktf' } }]);
+  });
+
+  t.test('THEN every provider leaves gactl\'s tags alone: a deploy keeps the drain records a rollout (gactl drain) writes on the accelerator', async (t) => {
+    for (const p of json.provider.aws as Json[]) t.same(p.ignore_tags, [{ key_prefixes: ['gactl:'] }], String(p.alias ?? 'default'));
+    t.ok(IGNORED_TAG_PREFIXES.some((prefix) => DRAIN_TAG_PREFIX.startsWith(prefix)), `gactl's drain tags (${DRAIN_TAG_PREFIX}*) are under an ignored prefix`);
+    t.ok(drainTagKey({ endpointId: 'i-0123456789abcdef0' }).startsWith('gactl:'));
   });
 
   t.test('THEN one IPV4 accelerator with flow logs off', async (t) => {
