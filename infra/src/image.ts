@@ -1,9 +1,11 @@
 /**
  * The machine image the origins boot, in one place: which AMI (a public SSM parameter per CPU
- * architecture), what the boot script installs from the image's package repositories, and
- * where those repositories live (the S3 gateway endpoint of a private VPC must let the
- * instances reach them). Moving the fleet to another base (issue 16: Debian 13 or Ubuntu 24.04,
- * Node.js carried in the artifact) is a new OriginImage here and ORIGIN_IMAGE pointing at it.
+ * architecture), which origin artifact runs on it (apps/origin's `--base`), what the boot script
+ * needs from it and installs when it is missing, how SSM Agent gets there, and where the image's
+ * package repositories live (the S3 gateway endpoint of a private VPC must let the instances
+ * reach them). The fleet boots Debian 13: the default artifact carries Node.js 24 and uWS 20.57,
+ * which needs glibc >= 2.38 (Debian 13 has 2.41; Amazon Linux 2023 has 2.34 and needs the
+ * `--base al2023` artifact). Another base is a new OriginImage here and ORIGIN_IMAGE pointing at it.
  */
 
 export type Architecture = 'x86_64' | 'arm64';
@@ -13,6 +15,13 @@ export interface OriginImage {
   readonly name: string;
   /** The public SSM parameter that holds the image's current AMI id for an architecture. */
   amiParameter(arch: Architecture): string;
+  /** The artifact for this image: `npm run package -w apps/origin -- --base <artifactBase>`. */
+  readonly artifactBase: string;
+  /**
+   * Commands the boot script needs that the image might lack: the package step runs only when
+   * one of them is missing (empty: it always runs).
+   */
+  readonly needs: readonly string[];
   /** The boot script's package step: commands (argv) run in order, each retried with backoff. */
   readonly install: readonly (readonly string[])[];
   /** Shell lines run once the packages are in (not retried), e.g. a link the unit needs. */
@@ -23,6 +32,12 @@ export interface OriginImage {
    * private origins then cannot install packages (carry what they need in the artifact).
    */
   packageObjects(region: string): readonly string[];
+  /**
+   * Shell lines that install and start SSM Agent in `region`, for an image without it (empty:
+   * the image has it). Run only where SSM is reachable (publicIp or ssmEndpoints); they may use
+   * the boot script's `retry` and curl.
+   */
+  ssmAgent(region: string): readonly string[];
 }
 
 /**
@@ -33,13 +48,49 @@ export interface OriginImage {
 export const AL2023: OriginImage = Object.freeze({
   name: 'Amazon Linux 2023',
   amiParameter: (arch: Architecture) => `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`,
+  artifactBase: 'al2023',
+  needs: Object.freeze(['node-20']),
   install: Object.freeze([Object.freeze(['dnf', 'install', '-y', 'nodejs20'])]),
   setup: Object.freeze(['if [ ! -e /usr/bin/node ]; then ln -s /usr/bin/node-20 /usr/bin/node; fi']),
   packageObjects: (region: string) => [`arn:aws:s3:::al2023-repos-${region}-*/*`],
+  // SSM Agent comes with the image.
+  ssmAgent: () => [],
+});
+
+/**
+ * Debian 13 (trixie), the Debian cloud team's AMIs (`/aws/service/debian/release/13/latest/
+ * {amd64,arm64}`). The artifact carries Node.js; the boot needs only the AWS CLI and curl, which
+ * these images ship (their EC2 and EXTRAS package lists), so nothing is installed at boot: a
+ * private origin cannot reach Debian's mirrors (deb.debian.org is a CDN, not S3, so the gateway
+ * endpoint does not help), and needs none. An image without them gets them with apt-get (which
+ * takes a route out: publicIp). SSM Agent is not in Debian: where SSM is reachable the boot
+ * installs AWS's package from the region's `amazon-ssm-<region>` bucket (readable through the
+ * gateway endpoint when ssmEndpoints is on).
+ */
+export const DEBIAN13: OriginImage = Object.freeze({
+  name: 'Debian 13',
+  amiParameter: (arch: Architecture) => `/aws/service/debian/release/13/latest/${arch === 'x86_64' ? 'amd64' : 'arm64'}`,
+  artifactBase: 'debian-13',
+  needs: Object.freeze(['aws', 'curl']),
+  install: Object.freeze([
+    Object.freeze(['apt-get', 'update']),
+    Object.freeze(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends', 'awscli', 'curl']),
+  ]),
+  setup: Object.freeze([]),
+  packageObjects: () => [],
+  ssmAgent: (region: string) => [
+    'if ! systemctl is-enabled --quiet amazon-ssm-agent; then',
+    '  agent=$(mktemp)',
+    `  retry curl -fsSL --max-time 120 -o "$agent" "https://amazon-ssm-${region}.s3.${region}.amazonaws.com/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb"`,
+    '  retry dpkg -i "$agent"',
+    '  rm -f "$agent"',
+    '  retry systemctl enable --now amazon-ssm-agent',
+    'fi',
+  ],
 });
 
 /** The image every origin boots. */
-export const ORIGIN_IMAGE: OriginImage = AL2023;
+export const ORIGIN_IMAGE: OriginImage = DEBIAN13;
 
 /**
  * The CPU architecture of an EC2 instance type. Graviton families carry a `g` after the

@@ -6,7 +6,7 @@ export { buildApp, DEFAULT_CONFIG_FILE, STACK_NAME } from './app.js';
 export type { BuildAppOptions } from './app.js';
 export { ArtifactBucket } from './artifact-bucket.js';
 export type { ArtifactBucketProps } from './artifact-bucket.js';
-export { AL2023, ORIGIN_IMAGE, architectureOf } from './image.js';
+export { AL2023, DEBIAN13, ORIGIN_IMAGE, architectureOf } from './image.js';
 export type { Architecture, OriginImage } from './image.js';
 export { EndpointGroup } from './endpoint-group.js';
 export type { EndpointGroupProps } from './endpoint-group.js';

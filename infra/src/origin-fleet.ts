@@ -76,6 +76,7 @@ export class OriginFleet extends Construct {
       image,
       artifact: { bucket: artifact.bucket.id, key: artifact.key, versionId: artifact.versionId, sha256: artifact.artifact.sha256, region: region.region },
       origin,
+      ssmAgent: region.publicIp || region.ssmEndpoints,
     });
 
     const ami = new DataAwsSsmParameter(this, 'ami', { provider, name: image.amiParameter(this.architecture) });

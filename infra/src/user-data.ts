@@ -168,11 +168,22 @@ ${renderUpdate(options)}`;
 export interface UserDataOptions extends UpdateOptions {
   /** The image the instance boots: its package step. */
   readonly image: OriginImage;
+  /** Install SSM Agent where the image lacks it: SSM is reachable (publicIp or ssmEndpoints). @default false */
+  readonly ssmAgent?: boolean;
+}
+
+/** The image's package step: its commands, retried; only when a command it provides is missing. */
+function packageStep(image: OriginImage): string {
+  const install = image.install.map((argv) => `retry ${argv.join(' ')}`);
+  if (image.needs.length === 0) return install.join('\n');
+  const missing = image.needs.map((c) => `! command -v ${c} >/dev/null 2>&1`).join(' || ');
+  return [`if ${missing}; then`, ...install.map((l) => `  ${l}`), 'fi'].join('\n');
 }
 
 /** The boot script of an origin instance. */
-export function renderUserData({ image, artifact, origin }: UserDataOptions): string {
-  const install = image.install.map((argv) => `retry ${argv.join(' ')}`).join('\n');
+export function renderUserData({ image, artifact, origin, ssmAgent = false }: UserDataOptions): string {
+  const install = packageStep(image);
+  const agent = ssmAgent ? image.ssmAgent(artifact.region) : [];
   return `#!/bin/bash
 # anycast-origin bootstrap (${image.name}), rendered by infra/src/user-data.ts.
 # Log: /var/log/cloud-init-output.log, and on the console:
@@ -180,9 +191,10 @@ export function renderUserData({ image, artifact, origin }: UserDataOptions): st
 set -euo pipefail
 trap 'echo "anycast-origin bootstrap: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ${RETRY}
-# Packages, retried: the instance may boot before IAM, its routes or its endpoints have propagated.
+# Packages the boot needs and the image lacks (${image.needs.join(', ') || 'always'}), retried: the instance may boot
+# before IAM, its routes or its endpoints have propagated.
 ${install}
-${image.setup.join('\n')}
+${image.setup.join('\n')}${agent.length > 0 ? `\n# SSM Agent (Session Manager, the rollout's Run Command): not in the image.\n${agent.join('\n')}` : ''}
 # The origin binds [::]:53 (dual-stack): move systemd-resolved's stub listener (127.0.0.53:53) out of its
 # way and resolve through the VPC resolver directly.
 if systemctl is-active --quiet systemd-resolved; then

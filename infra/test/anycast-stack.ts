@@ -128,20 +128,22 @@ t.test('default config: the seed service, four regions x two instances', async (
     }
   });
 
-  t.test('THEN instances run AL2023 for their architecture, t3.micro, with the instance profile and boot script', async (t) => {
+  t.test('THEN instances run Debian 13 for their architecture, t3.micro, with the instance profile and boot script', async (t) => {
     for (const [name, i] of Object.entries(resources(json, 'aws_instance'))) {
       const region = name.replace(/^fleet_(.*)_origin_\d+$/, '$1');
       t.equal(i.ami, `\${data.aws_ssm_parameter.fleet_${region}_ami.insecure_value}`);
       t.equal(i.instance_type, 't3.micro');
       t.equal(i.iam_instance_profile, ref('aws_iam_instance_profile', 'origin_role_profile', 'name'));
       t.notOk(i.user_data_replace_on_change, 'a new artifact is a rollout, not a replacement');
-      t.match(i.user_data, /\nretry dnf install -y nodejs20\n/);
+      t.match(i.user_data, /^# anycast-origin bootstrap \(Debian 13\)/m);
+      t.match(i.user_data, /\nif ! command -v aws >\/dev\/null 2>&1 \|\| ! command -v curl >\/dev\/null 2>&1; then\n {2}retry apt-get update\n/, 'apt-get only for what the image lacks');
+      t.notMatch(i.user_data, /dnf|amazon-ssm-agent/, 'no dnf; no SSM Agent where SSM is not reachable');
       t.same(i.lifecycle, { create_before_destroy: true, ignore_changes: ['ami', 'user_data'] });
       t.equal(i.associate_public_ip_address, false);
       t.notOk(i.key_name, 'no key pair: shell through SSM');
     }
     for (const p of Object.values(dataSources(json, 'aws_ssm_parameter'))) {
-      t.equal(p.name, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
+      t.equal(p.name, '/aws/service/debian/release/13/latest/amd64');
     }
   });
 
@@ -299,7 +301,7 @@ t.test('per-region overrides and options', async (t) => {
         vpcCidr: '172.20.0.0/20',
       }],
     });
-    t.equal(dataSources(json, 'aws_ssm_parameter').fleet_us_east_1_ami?.name, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+    t.equal(dataSources(json, 'aws_ssm_parameter').fleet_us_east_1_ami?.name, '/aws/service/debian/release/13/latest/arm64');
     t.same(Object.values(resources(json, 'aws_subnet')).map((s) => [s.availability_zone, s.cidr_block]), [['us-east-1a', '172.20.0.0/24'], ['us-east-1b', '172.20.1.0/24']]);
     t.same(dataSources(json, 'aws_ec2_instance_type_offerings'), {}, 'no zone lookup when zones are given');
     const g = resources(json, 'aws_globalaccelerator_endpoint_group').group_http_us_east_1 as Json;

@@ -11,7 +11,7 @@ t.test('GIVEN 3 Graviton instances WHEN synthesized THEN the arm64 AMI parameter
   const p = regionParts(testConfig({ regions: [{ region: 'us-east-1', instanceCount: 3, instanceType: 'c7g.large' }] }));
   const json = synthStack(p.stack);
   t.equal(p.fleet.architecture, 'arm64');
-  t.equal(Object.values(dataSources(json, 'aws_ssm_parameter'))[0]?.name, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+  t.equal(Object.values(dataSources(json, 'aws_ssm_parameter'))[0]?.name, '/aws/service/debian/release/13/latest/arm64');
   const instances = Object.values(resources(json, 'aws_instance'));
   const subnets = Object.keys(resources(json, 'aws_subnet'));
   t.same(instances.map((i) => i.subnet_id), [0, 1, 0].map((n) => ref('aws_subnet', subnets[n] as string)));
@@ -43,9 +43,17 @@ t.test('GIVEN the default region WHEN synthesized THEN private instances that st
   }
 });
 
-t.test('GIVEN publicIp WHEN synthesized THEN each instance asks for a public IPv4', async (t) => {
+t.test('GIVEN publicIp WHEN synthesized THEN each instance asks for a public IPv4, and installs SSM Agent (Debian has none; SSM is reachable)', async (t) => {
   const p = regionParts(testConfig({ regions: [{ region: 'us-east-1', publicIp: true }] }));
-  t.ok(Object.values(resources(synthStack(p.stack), 'aws_instance')).every((i) => i.associate_public_ip_address === true));
+  const instances = Object.values(resources(synthStack(p.stack), 'aws_instance'));
+  t.ok(instances.every((i) => i.associate_public_ip_address === true));
+  t.ok(instances.every((i) => (i.user_data as string).includes('https://amazon-ssm-us-east-1.s3.us-east-1.amazonaws.com/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb')));
+});
+
+t.test('SSM Agent only where SSM is reachable: ssmEndpoints yes, private origins without them no', async (t) => {
+  const agent = (region: Record<string, unknown>) => Object.values(resources(synthStack(regionParts(testConfig({ regions: [region] })).stack), 'aws_instance')).map((i) => (i.user_data as string).includes('retry systemctl enable --now amazon-ssm-agent'));
+  t.same(agent({ region: 'eu-central-1', ssmEndpoints: true }), [true, true]);
+  t.same(agent({ region: 'eu-central-1' }), [false, false]);
 });
 
 t.test('GIVEN an explicit architecture THEN it wins over the instance type', async (t) => {

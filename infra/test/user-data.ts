@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { needs } from '@anycast-origin/testkit';
-import { AL2023 } from '../src/image.js';
-import type { OriginImage } from '../src/image.js';
+import { AL2023, DEBIAN13 } from '../src/image.js';
 import { RETRY_ATTEMPTS, originEnvFile, originSettings, renderInstaller, renderUpdateScript, renderUserData } from '../src/user-data.js';
 import type { ArtifactRef } from '../src/user-data.js';
 import { fixtureTarball, sandbox, sandboxSupport } from './fixtures/sandbox.js';
@@ -14,14 +13,21 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 const ref = (file: string, version = 'v1'): ArtifactRef => ({ bucket: 'anycast-origin-abc', key: 'anycast-origin/0123/anycast-origin-linux.tar.gz', versionId: version, sha256: sha256(file), region: 'eu-central-1' });
 const ORIGIN = { drainSeconds: 40, dnsRrl: true };
 const placeholder: ArtifactRef = { bucket: 'b', key: 'k', versionId: 'v', sha256: '0'.repeat(64), region: 'us-east-1' };
-const script = renderUserData({ image: AL2023, artifact: placeholder, origin: ORIGIN });
+const script = renderUserData({ image: DEBIAN13, artifact: placeholder, origin: ORIGIN });
+const scripts = {
+  'user data (Debian 13)': script,
+  'user data (Debian 13, SSM Agent)': renderUserData({ image: DEBIAN13, artifact: placeholder, origin: ORIGIN, ssmAgent: true }),
+  'user data (Amazon Linux 2023)': renderUserData({ image: AL2023, artifact: placeholder, origin: ORIGIN }),
+  installer: renderInstaller(),
+  update: renderUpdateScript({ artifact: placeholder, origin: ORIGIN }),
+};
 
 t.test('the scripts hold no Terraform template sequences of their own (${ or %{)', async (t) => {
-  for (const s of [script, renderInstaller(), renderUpdateScript({ artifact: placeholder, origin: ORIGIN })]) t.notMatch(s, /\$\{|%\{/);
+  for (const [name, s] of Object.entries(scripts)) t.notMatch(s, /\$\{|%\{/, name);
 });
 
 t.test('shellcheck finds nothing in the boot script, the installer or the update', needs('shellcheck', 'shellcheck'), async (t) => {
-  for (const [name, text] of [['user data', script], ['installer', renderInstaller()], ['update', renderUpdateScript({ artifact: placeholder, origin: ORIGIN })]] as const) {
+  for (const [name, text] of Object.entries(scripts)) {
     const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: text, encoding: 'utf8' });
     t.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
   }
@@ -111,12 +117,36 @@ t.test('the boot script run as an instance runs it (stub commands, overlays over
     t.match(r.stderr, /\(journal of the unit\)/);
   });
 
-  t.test('GIVEN an image that installs with apt-get THEN its commands are the ones retried', async (t) => {
-    const apt: OriginImage = { ...AL2023, name: 'a Debian-like image', install: [['apt-get', 'update'], ['apt-get', 'install', '-y', 'awscli']], setup: [] };
+  t.test('GIVEN Debian 13 as shipped (AWS CLI and curl in it) THEN no apt-get (private origins reach no mirror)', async (t) => {
     const box = sandbox(t);
-    const r = box.run(renderUserData({ image: apt, artifact: ref(v1), origin: ORIGIN }), { artifact: v1, fail: { 'apt-get': 1 } });
+    const r = box.run(renderUserData({ image: DEBIAN13, artifact: ref(v1), origin: ORIGIN }), { artifact: v1, fail: { aws: 1 } });
     t.equal(r.status, 0, r.stderr);
-    t.same(r.calls.filter((c) => c.startsWith('apt-get')), ['apt-get update', 'apt-get update', 'apt-get install -y awscli']);
-    t.match(r.wrote('opt/anycast-origin/dist/cli.js'), /v1/);
+    t.same(r.calls.filter((c) => /^(apt-get|dnf|dpkg) /.test(c)), [], 'no package manager');
+    t.equal(r.calls.filter((c) => c.startsWith('aws s3api get-object')).length, 2, 'the download retried');
+    t.equal(r.wrote('opt/anycast-origin/dist/cli.js'), '// the origin, v1\n');
+    t.notOk(r.calls.some((c) => c.includes('amazon-ssm-agent')), 'no SSM Agent unless SSM is reachable');
+  });
+
+  t.test('GIVEN Debian 13 without AWS CLI and curl, apt-get failing twice THEN apt-get retried, then the install', async (t) => {
+    const box = sandbox(t);
+    const r = box.run(renderUserData({ image: DEBIAN13, artifact: ref(v1), origin: ORIGIN }), { artifact: v1, missing: ['aws', 'curl'], fail: { 'apt-get': 2 } });
+    t.equal(r.status, 0, r.stderr);
+    t.same(r.calls.filter((c) => c.startsWith('apt-get')), ['apt-get update', 'apt-get update', 'apt-get update', 'apt-get install -y --no-install-recommends awscli curl']);
+    t.match(r.stderr, /anycast-origin: attempt 1 failed: apt-get update; again in 2 s/);
+    t.ok(r.calls.some((c) => c.startsWith('aws s3api get-object')), 'the installed AWS CLI downloads the artifact');
+    t.equal(r.wrote('opt/anycast-origin/dist/cli.js'), '// the origin, v1\n');
+  });
+
+  t.test('GIVEN Debian 13 where SSM is reachable THEN SSM Agent from the region\'s bucket, retried, started', async (t) => {
+    const box = sandbox(t);
+    const r = box.run(renderUserData({ image: DEBIAN13, artifact: ref(v1), origin: ORIGIN, ssmAgent: true }), { artifact: v1, fail: { curl: 1 } });
+    t.equal(r.status, 0, r.stderr);
+    const agent = r.calls.filter((c) => (c.includes('amazon-ssm') || c.startsWith('dpkg -i')) && !c.startsWith('systemctl is-enabled'));
+    t.equal(agent.length, 4, agent.join('\n'));
+    t.match(agent[0], /^curl -fsSL --max-time 120 -o \/tmp\/\S+ https:\/\/amazon-ssm-eu-central-1\.s3\.eu-central-1\.amazonaws\.com\/latest\/debian_amd64\/amazon-ssm-agent\.deb$/);
+    t.equal(agent[1], agent[0], 'the failed download tried again');
+    t.match(agent[2], /^dpkg -i \/tmp\//);
+    t.equal(agent[3], 'systemctl enable --now amazon-ssm-agent');
+    t.equal(r.wrote('opt/anycast-origin/dist/cli.js'), '// the origin, v1\n');
   });
 });
