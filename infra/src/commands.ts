@@ -53,7 +53,7 @@ type Parsed =
   | { kind: 'rollout'; common: CommonSettings; own: RolloutSettings };
 
 function program(chosen: (name: 'verify' | 'rollout', cmd: Command) => void, out: (s: string) => void): Command {
-  const p = new Command('anycast-infra')
+  const p = new Command(TOOL)
     .description('Operate the deployed anycast service: verify a deploy, roll out a new artifact.')
     .helpOption('-h, --help', 'show this help').helpCommand(false).exitOverride()
     .configureOutput({ writeOut: out, writeErr: () => {} });
