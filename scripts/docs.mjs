@@ -19,6 +19,7 @@ const TABLES = [
   ['packages/tcp-relay/README.md', 'packages/tcp-relay/dist/options.js', 'LISTEN_OPTIONS', 'listen'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
+  ['infra/README.md', 'infra/dist/commands.js', 'FLAGS', 'flags'],
   // gactl's README has three tables (global flags, commands, connect()'s options): its own renderer.
   ['apps/gactl/README.md', 'apps/gactl/dist/docs.js', 'renderReadme', 'readme'],
 ];

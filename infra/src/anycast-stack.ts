@@ -6,16 +6,17 @@ import { Fn, LocalBackend, TerraformElement, TerraformIterator, TerraformOutput,
 import type { Construct } from 'constructs';
 import type { Node } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import type { AnycastConfig, ListenerConfig } from '@anycast-origin/config';
 import { Accelerator } from './accelerator.js';
 import { ArtifactBucket } from './artifact-bucket.js';
-import { regionIdentifier } from './aws-facts.js';
-import type { AnycastConfig, ListenerConfig } from '@anycast-origin/config';
 import { EndpointGroup } from './endpoint-group.js';
+import { ORIGIN_IMAGE } from './image.js';
 import { Listener } from './listener.js';
+import { OriginArtifact } from './origin-artifact.js';
 import { OriginFleet } from './origin-fleet.js';
 import { OriginNetwork } from './origin-network.js';
 import { OriginRole } from './origin-role.js';
-import { originSettings, renderUserData } from './user-data.js';
+import { originSettings } from './user-data.js';
 
 export interface AnycastStackProps {
   /** A validated config (parseConfig / loadConfig). */
@@ -23,8 +24,9 @@ export interface AnycastStackProps {
 }
 
 /**
- * The whole service: one accelerator with its listeners, and per region (through one AWS
- * provider alias per region) a network, an origin fleet and one endpoint group per listener.
+ * The whole service: one accelerator with its listeners and the origins' role (global, through
+ * the default provider in the home region), and per region (through one AWS provider alias per
+ * region) a copy of the artifact, a network, an origin fleet and one endpoint group per listener.
  *
  * Terraform names are readable paths (`network_us_east_1_vpc`, `group_http_eu_central_1`)
  * instead of CDKTF's hashed ones, so the `synth:hcl` output reads like hand-written Terraform.
@@ -35,7 +37,9 @@ export class AnycastStack extends TerraformStack {
   readonly listeners: ReadonlyMap<string, Listener>;
   readonly endpointGroups: readonly EndpointGroup[];
   readonly fleets: ReadonlyMap<string, OriginFleet>;
-  readonly artifact: ArtifactBucket;
+  readonly artifact: OriginArtifact;
+  /** Each region's copy of the artifact. */
+  readonly artifactBuckets: ReadonlyMap<string, ArtifactBucket>;
 
   constructor(scope: Construct, id: string, props: AnycastStackProps) {
     super(scope, id);
@@ -46,11 +50,19 @@ export class AnycastStack extends TerraformStack {
     // instead of CDKTF's default absolute path, so the synthesized code is not tied to this machine.
     new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
-    // The default provider: the artifact bucket; IAM and Global Accelerator are global.
-    new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags });
+    // gactl keeps its drain records (the weight before a drain, `gactl:drain:*`) in tags on the
+    // accelerator; Terraform owns the tags and would delete them on the next deploy, mid-rollout.
+    const ignoreTags = [{ keyPrefixes: [...IGNORED_TAG_PREFIXES] }];
+    // The default provider: IAM and Global Accelerator are global.
+    new AwsProvider(this, 'aws', { region: c.homeRegion, defaultTags, ignoreTags });
+    const providers = new Map(c.regions.map((r) => [r.region, new AwsProvider(this, `aws-${r.region}`, { region: r.region, alias: regionIdentifier(r.region), defaultTags, ignoreTags })]));
+    const providerOf = (region: string) => providers.get(region) as AwsProvider;
 
-    this.artifact = new ArtifactBucket(this, 'artifact', { artifactPath: c.artifactPath, namePrefix: c.acceleratorName });
-    const role = new OriginRole(this, 'origin-role', { namePrefix: c.acceleratorName, artifact: this.artifact });
+    // One copy of the artifact per region: private origins read it through their VPC's S3
+    // gateway endpoint, which reaches only buckets of its own region.
+    this.artifact = new OriginArtifact(this, 'artifact', { path: c.artifactPath });
+    this.artifactBuckets = new Map(c.regions.map((r) => [r.region, new ArtifactBucket(this, `artifact-${r.region}`, { artifact: this.artifact, namePrefix: c.acceleratorName, provider: providerOf(r.region) })]));
+    const role = new OriginRole(this, 'origin-role', { namePrefix: c.acceleratorName, artifacts: [...this.artifactBuckets.values()] });
 
     this.accelerator = new Accelerator(this, 'accelerator', {
       name: c.acceleratorName,
@@ -67,24 +79,16 @@ export class AnycastStack extends TerraformStack {
     const groups: EndpointGroup[] = [];
     const fleets = new Map<string, OriginFleet>();
     for (const r of c.regions) {
-      const provider = new AwsProvider(this, `aws-${r.region}`, { region: r.region, alias: regionIdentifier(r.region), defaultTags });
-      const network = new OriginNetwork(this, `network-${r.region}`, {
-        provider,
-        name: `${c.acceleratorName}-${r.region}`,
-        region: r,
-        listeners: c.listeners,
-      });
+      const provider = providerOf(r.region);
+      const artifact = this.artifactBuckets.get(r.region) as ArtifactBucket;
+      const name = `${c.acceleratorName}-${r.region}`;
+      const network = new OriginNetwork(this, `network-${r.region}`, { provider, name, region: r, listeners: c.listeners, artifact, image: ORIGIN_IMAGE });
       const fleet = new OriginFleet(this, `fleet-${r.region}`, {
-        provider,
-        name: `${c.acceleratorName}-${r.region}`,
-        region: r,
-        network,
-        role,
-        userData: renderUserData({ bucket: this.artifact.bucket.id, key: this.artifact.key, bucketRegion: c.homeRegion, origin: originSettings(c.listeners, r) }),
+        provider, name, region: r, network, role, artifact, origin: originSettings(c.listeners, r), image: ORIGIN_IMAGE,
       });
       fleets.set(r.region, fleet);
       for (const l of c.listeners) {
-        groups.push(new EndpointGroup(this, `group-${l.name}-${r.region}`, { listener: listeners.get(l.name) as Listener, region: r, fleet }));
+        groups.push(new EndpointGroup(this, endpointGroupId(l.name, r.region), { listener: listeners.get(l.name) as Listener, region: r, fleet }));
       }
     }
     this.endpointGroups = groups;
@@ -107,7 +111,17 @@ export class AnycastStack extends TerraformStack {
       value: Fn.concat(testCommandFormats(c.listeners).map((f) => Fn.formatlist(f, [ipv4]))),
       description: "The seed's checks against every anycast IPv4 address: which origins answer, counted",
     });
-    new TerraformOutput(this, 'artifact_bucket', { value: this.artifact.bucket.id, description: 'Private bucket holding the origin artifact' });
+    new TerraformOutput(this, 'accelerator_arn', { value: acc.arn, description: 'The accelerator (gactl --accelerator, npm run rollout)' });
+    new TerraformOutput(this, 'origins', {
+      value: Object.fromEntries([...this.fleets].map(([region, fleet]) => {
+        const a = this.artifactBuckets.get(region) as ArtifactBucket;
+        return [region, {
+          instances: fleet.instances.map((i) => ({ id: i.id, address: `aws_instance.${i.friendlyUniqueId}` })),
+          artifact: { bucket: a.bucket.id, key: a.key, version_id: a.versionId, sha256: this.artifact.sha256 },
+        }];
+      })),
+      description: 'Per region: the origin instances (id, Terraform address) and the artifact version they install (what npm run rollout reads)',
+    });
     new TerraformOutput(this, 'instance_ids', {
       value: Object.fromEntries([...this.fleets].map(([region, fleet]) => [region, fleet.instances.map((i) => i.id)])),
       description: 'Origin instances per region (shell: aws ssm start-session --region <region> --target <id>)',
@@ -141,4 +155,21 @@ export function testCommandFormats(listeners: readonly ListenerConfig[]): string
     formats.push(`for i in {1..100}; do dig @%s${flags} id.server txt ch +short; done | sort | uniq -c | sort -rn`);
   }
   return formats;
+}
+
+/** `us-east-1` -> `us_east_1`: a region as a Terraform identifier (provider alias, resource names). */
+export function regionIdentifier(region: string): string {
+  return region.replace(/-/g, '_');
+}
+
+/** Tag key prefixes the AWS providers leave alone: gactl's (its README: `ignore_tags { key_prefixes = ["gactl:"] }`). */
+export const IGNORED_TAG_PREFIXES = Object.freeze(['gactl:']);
+
+function endpointGroupId(listener: string, region: string): string {
+  return `group-${listener}-${region}`;
+}
+
+/** The Terraform address of a listener's endpoint group in a region (`aws_globalaccelerator_endpoint_group.group_http_us_east_1`). */
+export function endpointGroupAddress(listener: string, region: string): string {
+  return `aws_globalaccelerator_endpoint_group.${endpointGroupId(listener, region).replace(/[^A-Za-z0-9_]/g, '_')}`;
 }

@@ -1,10 +1,8 @@
 /**
- * The private bucket the instances install the origin from, and the artifact in it.
+ * A region's private bucket holding its copy of the origin artifact: the instances read it
+ * through the region's S3 gateway endpoint (which reaches only buckets of its own region).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { AssetType, Fn, TerraformAsset } from 'cdktf';
+import { Fn } from 'cdktf';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
@@ -14,24 +12,20 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { ArtifactMissingError } from './errors.js';
+import type { OriginArtifact } from './origin-artifact.js';
 
 export interface ArtifactBucketProps {
-  /** Absolute path of the artifact to upload; must exist at synth. */
-  readonly artifactPath: string;
+  /** The artifact to upload. */
+  readonly artifact: OriginArtifact;
   /** Prefix of the bucket name (the config's acceleratorName; AWS appends a unique suffix). */
   readonly namePrefix: string;
-  /**
-   * Config field reported when the artifact is missing.
-   * @default 'artifactPath'
-   */
-  readonly field?: string;
   /**
    * Empty the bucket (every version) on destroy, so `cdktf destroy` does not stop at it.
    * @default true
    */
   readonly forceDestroy?: boolean;
   /**
+   * The provider of the bucket's region.
    * @default - the stack's default AWS provider
    */
   readonly provider?: TerraformProvider;
@@ -40,31 +34,25 @@ export interface ArtifactBucketProps {
 /**
  * The private bucket the instances install the origin from: versioned, encrypted (SSE-S3),
  * every public access blocked, ACLs disabled, TLS required; the artifact stored under a key
- * that carries its SHA-256, so a new artifact is a new object (and new user data).
+ * that carries its SHA-256, so a new artifact is a new object (and a new version id).
  */
 export class ArtifactBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly object: S3Object;
+  readonly artifact: OriginArtifact;
   /** Object key: anycast-origin/<sha256 prefix>/<file name>. */
   readonly key: string;
+  /** The object's version id (the bucket is versioned): the instances download exactly this one. */
+  readonly versionId: string;
   /** ARN of the one object the instances may read. */
   readonly objectArn: string;
-  readonly sha256: string;
 
   constructor(scope: Construct, id: string, props: ArtifactBucketProps) {
     super(scope, id);
-    const { artifactPath, namePrefix, field = 'artifactPath', forceDestroy = true, provider } = props;
-    let isFile = false;
-    try {
-      isFile = statSync(artifactPath).isFile();
-    } catch {
-      isFile = false;
-    }
-    if (!isFile) throw new ArtifactMissingError(field, artifactPath);
+    const { artifact, namePrefix, forceDestroy = true, provider } = props;
     const p = provider ? { provider } : {};
-
-    this.sha256 = createHash('sha256').update(readFileSync(artifactPath)).digest('hex');
-    this.key = `anycast-origin/${this.sha256.slice(0, 16)}/${basename(artifactPath)}`;
+    this.artifact = artifact;
+    this.key = artifact.key;
 
     this.bucket = new S3Bucket(this, 'bucket', { ...p, bucketPrefix: `${namePrefix}-`, forceDestroy, tags: { Name: `${namePrefix}-artifact` } });
     const bucket = this.bucket.id;
@@ -103,16 +91,16 @@ export class ArtifactBucket extends Construct {
       }),
     });
 
-    const asset = new TerraformAsset(this, 'artifact', { path: artifactPath, type: AssetType.FILE });
     this.object = new S3Object(this, 'object', {
       ...p,
       bucket,
       key: this.key,
-      source: asset.path,
-      sourceHash: this.sha256,
+      source: artifact.asset.path,
+      sourceHash: artifact.sha256,
       contentType: 'application/gzip',
       dependsOn: [versioning, encryption],
     });
+    this.versionId = this.object.versionId;
     this.objectArn = `${this.bucket.arn}/${this.key}`;
   }
 }

@@ -1,9 +1,9 @@
 /**
- * The origin instances' IAM role and instance profile: Session Manager instead of SSH, and
- * read access to the one artifact object and nothing else.
+ * The origin instances' IAM role and instance profile: Session Manager instead of SSH, and read
+ * access to the artifact objects (one per region) and nothing else.
  */
 import { Fn } from 'cdktf';
-import type { TerraformProvider } from 'cdktf';
+import type { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
@@ -14,10 +14,11 @@ import type { ArtifactBucket } from './artifact-bucket.js';
 export interface OriginRoleProps {
   /** Prefix of the role and instance-profile names. */
   readonly namePrefix: string;
-  /** The bucket of the artifact: the instances may read its one object. */
-  readonly artifact: ArtifactBucket;
+  /** The artifact buckets: the instances may read each one's artifact object (a version of it). */
+  readonly artifacts: readonly ArtifactBucket[];
   /**
-   * Attach AmazonSSMManagedInstanceCore: shell access through Session Manager instead of SSH.
+   * Attach AmazonSSMManagedInstanceCore: shell access through Session Manager instead of SSH,
+   * and Run Command for `npm run rollout`.
    * @default true
    */
   readonly ssm?: boolean;
@@ -29,16 +30,16 @@ export interface OriginRoleProps {
 
 export const SSM_MANAGED_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 
-/** The origin instances' role and instance profile: Session Manager, and s3:GetObject on the artifact only. */
 export class OriginRole extends Construct {
   readonly role: IamRole;
   readonly instanceProfile: IamInstanceProfile;
+  /** The read policy, the SSM attachment and the profile: an instance booting before them cannot fetch the artifact. */
+  readonly bootDependencies: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: OriginRoleProps) {
     super(scope, id);
-    const { namePrefix, artifact, ssm = true, provider } = props;
+    const { namePrefix, artifacts, ssm = true, provider } = props;
     const p = provider ? { provider } : {};
-
     this.role = new IamRole(this, 'role', {
       ...p,
       namePrefix: `${namePrefix}-`,
@@ -48,16 +49,18 @@ export class OriginRole extends Construct {
         Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }),
     });
-    if (ssm) new IamRolePolicyAttachment(this, 'ssm', { ...p, role: this.role.name, policyArn: SSM_MANAGED_POLICY_ARN });
-    new IamRolePolicy(this, 'read-artifact', {
+    const attachment = ssm ? [new IamRolePolicyAttachment(this, 'ssm', { ...p, role: this.role.name, policyArn: SSM_MANAGED_POLICY_ARN })] : [];
+    const read = new IamRolePolicy(this, 'read-artifact', {
       ...p,
       name: 'read-origin-artifact',
       role: this.role.id,
       policy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'ReadOriginArtifact', Effect: 'Allow', Action: 's3:GetObject', Resource: artifact.objectArn }],
+        // GetObjectVersion: the instances ask for the exact version the stack uploaded.
+        Statement: [{ Sid: 'ReadOriginArtifact', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: artifacts.map((a) => a.objectArn) }],
       }),
     });
     this.instanceProfile = new IamInstanceProfile(this, 'profile', { ...p, namePrefix: `${namePrefix}-`, role: this.role.name });
+    this.bootDependencies = [read, ...attachment, this.instanceProfile];
   }
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { DEFAULT_REGIONS } from '@anycast-origin/config';
-import { testCommandFormats } from '../src/anycast-stack.js';
+import { DRAIN_TAG_PREFIX, drainTagKey } from '@anycast-origin/gactl';
+import { endpointGroupAddress, IGNORED_TAG_PREFIXES, testCommandFormats } from '../src/anycast-stack.js';
 import { dataSources, ref, resourceCounts, resources, synthConfig, testConfig } from './fixtures/synth.js';
 import type { Json } from './fixtures/synth.js';
 
@@ -26,17 +27,18 @@ t.test('default config: the seed service, four regions x two instances', async (
       aws_internet_gateway: 4,
       aws_route_table: 4,
       aws_route_table_association: 8,
+      aws_vpc_endpoint: 4,
       aws_default_security_group: 4,
       aws_security_group: 4,
       aws_vpc_security_group_ingress_rule: 12,
       aws_vpc_security_group_egress_rule: 4,
-      aws_s3_bucket: 1,
-      aws_s3_bucket_public_access_block: 1,
-      aws_s3_bucket_ownership_controls: 1,
-      aws_s3_bucket_versioning: 1,
-      aws_s3_bucket_server_side_encryption_configuration: 1,
-      aws_s3_bucket_policy: 1,
-      aws_s3_object: 1,
+      aws_s3_bucket: 4,
+      aws_s3_bucket_public_access_block: 4,
+      aws_s3_bucket_ownership_controls: 4,
+      aws_s3_bucket_versioning: 4,
+      aws_s3_bucket_server_side_encryption_configuration: 4,
+      aws_s3_bucket_policy: 4,
+      aws_s3_object: 4,
       aws_iam_role: 1,
       aws_iam_role_policy: 1,
       aws_iam_role_policy_attachment: 1,
@@ -50,6 +52,12 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.same(providers.filter((p) => !p.alias).map((p) => p.region), ['us-west-2']);
     t.same(providers.filter((p) => p.alias).map((p) => [p.alias, p.region]), DEFAULT_REGIONS.map((r) => [regionId(r), r]));
     for (const p of providers) t.same(p.default_tags, [{ tags: { project: 'anycast-origin', 'managed-by': 'cdktf' } }]);
+  });
+
+  t.test('THEN every provider leaves gactl\'s tags alone: a deploy keeps the drain records a rollout (gactl drain) writes on the accelerator', async (t) => {
+    for (const p of json.provider.aws as Json[]) t.same(p.ignore_tags, [{ key_prefixes: ['gactl:'] }], String(p.alias ?? 'default'));
+    t.ok(IGNORED_TAG_PREFIXES.some((prefix) => DRAIN_TAG_PREFIX.startsWith(prefix)), `gactl's drain tags (${DRAIN_TAG_PREFIX}*) are under an ignored prefix`);
+    t.ok(drainTagKey({ endpointId: 'i-0123456789abcdef0' }).startsWith('gactl:'));
   });
 
   t.test('THEN one IPV4 accelerator with flow logs off', async (t) => {
@@ -101,7 +109,7 @@ t.test('default config: the seed service, four regions x two instances', async (
     }
   });
 
-  t.test('THEN each region has a VPC with two public subnets in two zones and instances spread across them', async (t) => {
+  t.test('THEN each region has a VPC with two private subnets in two zones, instances spread across them, and no route out but S3\'s', async (t) => {
     for (const region of DEFAULT_REGIONS) {
       const id = regionId(region);
       const subnets = [1, 2].map((i) => resources(json, 'aws_subnet')[`network_${id}_subnet_${i}`] as Json);
@@ -113,44 +121,74 @@ t.test('default config: the seed service, four regions x two instances', async (
       const instances = [1, 2].map((i) => resources(json, 'aws_instance')[`fleet_${id}_origin_${i}`] as Json);
       t.same(instances.map((i) => i.subnet_id), [ref('aws_subnet', `network_${id}_subnet_1`), ref('aws_subnet', `network_${id}_subnet_2`)]);
       const routes = resources(json, 'aws_route_table')[`network_${id}_routes`] as Json;
-      t.match(routes.route, [{ cidr_block: '0.0.0.0/0', gateway_id: ref('aws_internet_gateway', `network_${id}_igw`) }]);
+      t.same(routes.route, [], 'no route to the internet gateway');
+      t.ok(resources(json, 'aws_internet_gateway')[`network_${id}_igw`], 'the gateway itself stays: Global Accelerator needs one attached');
+      t.match(resources(json, 'aws_vpc_endpoint')[`network_${id}_s3`], { service_name: `com.amazonaws.${region}.s3`, vpc_endpoint_type: 'Gateway', route_table_ids: [ref('aws_route_table', `network_${id}_routes`)] });
       t.equal(resources(json, 'aws_vpc')[`network_${id}_vpc`]?.cidr_block, '10.0.0.0/16');
     }
   });
 
-  t.test('THEN instances run AL2023 for their architecture, t3.micro, with the instance profile and boot script', async (t) => {
+  t.test('THEN instances run Debian 13 for their architecture, t3.micro, with the instance profile and boot script', async (t) => {
     for (const [name, i] of Object.entries(resources(json, 'aws_instance'))) {
       const region = name.replace(/^fleet_(.*)_origin_\d+$/, '$1');
       t.equal(i.ami, `\${data.aws_ssm_parameter.fleet_${region}_ami.insecure_value}`);
       t.equal(i.instance_type, 't3.micro');
       t.equal(i.iam_instance_profile, ref('aws_iam_instance_profile', 'origin_role_profile', 'name'));
-      t.equal(i.user_data_replace_on_change, true);
-      t.match(i.user_data, /dnf install -y nodejs20/);
-      t.match(i.lifecycle, { create_before_destroy: true, ignore_changes: ['ami'] });
+      t.notOk(i.user_data_replace_on_change, 'a new artifact is a rollout, not a replacement');
+      t.match(i.user_data, /^# anycast-origin bootstrap \(Debian 13\)/m);
+      t.match(i.user_data, /\nif ! command -v aws >\/dev\/null 2>&1 \|\| ! command -v curl >\/dev\/null 2>&1; then\n {2}retry apt-get update\n/, 'apt-get only for what the image lacks');
+      t.notMatch(i.user_data, /dnf|amazon-ssm-agent/, 'no dnf; no SSM Agent where SSM is not reachable');
+      t.same(i.lifecycle, { create_before_destroy: true, ignore_changes: ['ami', 'user_data'] });
+      t.equal(i.associate_public_ip_address, false);
       t.notOk(i.key_name, 'no key pair: shell through SSM');
     }
     for (const p of Object.values(dataSources(json, 'aws_ssm_parameter'))) {
-      t.equal(p.name, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
+      t.equal(p.name, '/aws/service/debian/release/13/latest/amd64');
     }
   });
 
-  t.test('THEN the instance role can use SSM and read only the artifact object', async (t) => {
+  t.test('THEN each region\'s bucket holds the artifact (a gateway endpoint reaches only its own region\'s buckets), in that region', async (t) => {
+    const key = resources(json, 'aws_s3_object').artifact_us_east_1_object?.key as string;
+    t.match(key, /^anycast-origin\/[0-9a-f]{16}\/anycast-origin-linux\.tar\.gz$/);
+    for (const region of DEFAULT_REGIONS) {
+      const id = regionId(region);
+      t.match(resources(json, 'aws_s3_object')[`artifact_${id}_object`], { key, bucket: ref('aws_s3_bucket', `artifact_${id}_bucket`), provider: `aws.${id}` });
+      t.match(resources(json, 'aws_s3_bucket')[`artifact_${id}_bucket`], { bucket_prefix: 'anycast-origin-', provider: `aws.${id}` });
+    }
+    t.equal(Object.keys(json.resource.aws_s3_object).length, 4);
+  });
+
+  t.test('THEN the instance role can use SSM and read only the artifact objects', async (t) => {
     t.equal(resources(json, 'aws_iam_role_policy_attachment').origin_role_ssm?.policy_arn, 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
     const policy = resources(json, 'aws_iam_role_policy').origin_role_read_artifact?.policy as string;
-    const key = resources(json, 'aws_s3_object').artifact_object?.key as string;
-    t.match(key, /^anycast-origin\/[0-9a-f]{16}\/anycast-origin-linux\.tar\.gz$/);
-    t.match(policy, /"Action" = "s3:GetObject"/);
-    t.ok(policy.includes(`"Resource" = "\${aws_s3_bucket.artifact_bucket.arn}/${key}"`), 'the one object, not the bucket or a wildcard');
+    const key = resources(json, 'aws_s3_object').artifact_us_east_1_object?.key as string;
+    t.match(policy, /"Action" = \["s3:GetObject", "s3:GetObjectVersion"\]/);
+    t.ok(policy.includes(`"Resource" = [${DEFAULT_REGIONS.map((r) => `"\${aws_s3_bucket.artifact_${regionId(r)}_bucket.arn}/${key}"`).join(', ')}]`), 'the objects, not the buckets or a wildcard');
     t.notMatch(policy, /\*/, 'no wildcard');
     const assume = JSON.parse(resources(json, 'aws_iam_role').origin_role_role?.assume_role_policy as string) as Json;
     t.same(assume.Statement, [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
   });
 
-  t.test('THEN the boot script downloads that object from the home-region bucket', async (t) => {
-    const key = resources(json, 'aws_s3_object').artifact_object?.key as string;
-    const userData = resources(json, 'aws_instance').fleet_us_east_1_origin_1?.user_data as string;
-    t.ok(userData.includes(`aws s3 cp "s3://\${aws_s3_bucket.artifact_bucket.id}/${key}"`));
-    t.ok(userData.includes('--region "us-west-2"'));
+  t.test('THEN each boot script installs its region\'s copy, exactly the uploaded version, checked against its SHA-256', async (t) => {
+    const key = resources(json, 'aws_s3_object').artifact_us_east_1_object?.key as string;
+    const sha = resources(json, 'aws_s3_object').artifact_us_east_1_object?.source_hash as string;
+    for (const region of DEFAULT_REGIONS) {
+      const id = regionId(region);
+      const userData = resources(json, 'aws_instance')[`fleet_${id}_origin_1`]?.user_data as string;
+      t.ok(userData.endsWith(`/usr/local/sbin/anycast-origin-install "\${aws_s3_bucket.artifact_${id}_bucket.id}" "${key}" "\${aws_s3_object.artifact_${id}_object.version_id}" "${sha}" "${region}"\n`), region);
+    }
+  });
+
+  t.test('THEN an instance boots only after its artifact, the role\'s policy and profile, its routes, endpoint and egress rules exist', async (t) => {
+    for (const region of DEFAULT_REGIONS) {
+      const id = regionId(region);
+      t.same(resources(json, 'aws_instance')[`fleet_${id}_origin_2`]?.depends_on, [
+        `aws_s3_object.artifact_${id}_object`,
+        'aws_iam_role_policy.origin_role_read_artifact', 'aws_iam_role_policy_attachment.origin_role_ssm', 'aws_iam_instance_profile.origin_role_profile',
+        `aws_route_table_association.network_${id}_routes_1`, `aws_route_table_association.network_${id}_routes_2`,
+        `aws_vpc_endpoint.network_${id}_s3`, `aws_vpc_security_group_egress_rule.network_${id}_out_https_s3`,
+      ]);
+    }
   });
 
   t.test('THEN every instance\'s env file drains 40 s (10 s x 3 + 10 s) and leaves DNS rate limiting on (client IPs are preserved)', async (t) => {
@@ -161,7 +199,8 @@ t.test('default config: the seed service, four regions x two instances', async (
   });
 
   t.test('THEN the outputs give the anycast IPs, the DNS name and the seed\'s test loops', async (t) => {
-    t.same(Object.keys(json.output).sort(), ['anycast_ips', 'artifact_bucket', 'dns_name', 'instance_ids', 'test_commands']);
+    t.same(Object.keys(json.output).sort(), ['accelerator_arn', 'anycast_ips', 'dns_name', 'instance_ids', 'origins', 'test_commands']);
+    t.equal(json.output.accelerator_arn.value, ref('aws_globalaccelerator_accelerator', 'accelerator'));
     t.equal(json.output.anycast_ips.value, '${flatten(aws_globalaccelerator_accelerator.accelerator.ip_sets[*].ip_addresses)}');
     t.equal(json.output.dns_name.value, ref('aws_globalaccelerator_accelerator', 'accelerator', 'dns_name'));
     const commands = json.output.test_commands.value as string;
@@ -171,6 +210,17 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.match(commands, /dig @%s \+tcp id\.server txt ch \+short/);
     t.match(commands, /val\.ip_addresses if val\.ip_family == \\?"IPv4\\?"/, 'IPv4 addresses only (curl http://%s/ needs no brackets)');
     t.same(Object.keys(json.output.instance_ids.value), DEFAULT_REGIONS.slice().sort());
+  });
+
+  t.test('THEN the origins output gives a rollout each region\'s instances (id and Terraform address) and artifact version', async (t) => {
+    const origins = json.output.origins.value as Json;
+    t.same(Object.keys(origins).sort(), DEFAULT_REGIONS.slice().sort());
+    const key = resources(json, 'aws_s3_object').artifact_us_east_1_object?.key as string;
+    const sha = resources(json, 'aws_s3_object').artifact_us_east_1_object?.source_hash as string;
+    t.same(origins['eu-central-1'], {
+      instances: [1, 2].map((i) => ({ id: ref('aws_instance', `fleet_eu_central_1_origin_${i}`), address: `aws_instance.fleet_eu_central_1_origin_${i}` })),
+      artifact: { bucket: ref('aws_s3_bucket', 'artifact_eu_central_1_bucket'), key, version_id: ref('aws_s3_object', 'artifact_eu_central_1_object', 'version_id'), sha256: sha },
+    });
   });
 
   t.test('THEN the state lives in infra/, not at an absolute path of this machine', async (t) => {
@@ -251,7 +301,7 @@ t.test('per-region overrides and options', async (t) => {
         vpcCidr: '172.20.0.0/20',
       }],
     });
-    t.equal(dataSources(json, 'aws_ssm_parameter').fleet_us_east_1_ami?.name, '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+    t.equal(dataSources(json, 'aws_ssm_parameter').fleet_us_east_1_ami?.name, '/aws/service/debian/release/13/latest/arm64');
     t.same(Object.values(resources(json, 'aws_subnet')).map((s) => [s.availability_zone, s.cidr_block]), [['us-east-1a', '172.20.0.0/24'], ['us-east-1b', '172.20.1.0/24']]);
     t.same(dataSources(json, 'aws_ec2_instance_type_offerings'), {}, 'no zone lookup when zones are given');
     const g = resources(json, 'aws_globalaccelerator_endpoint_group').group_http_us_east_1 as Json;
@@ -275,8 +325,8 @@ t.test('per-region overrides and options', async (t) => {
     }
   });
 
-  t.test('GIVEN DUAL_STACK with IPv6 VPCs WHEN synthesized THEN the VPCs, subnets, routes, rules and instances get IPv6', async (t) => {
-    const { json } = synthConfig({ ipAddressType: 'DUAL_STACK', defaults: { ipv6: true }, regions: ['us-west-2'] });
+  t.test('GIVEN DUAL_STACK with IPv6 VPCs and public origins WHEN synthesized THEN the VPCs, subnets, routes, rules and instances get IPv6', async (t) => {
+    const { json } = synthConfig({ ipAddressType: 'DUAL_STACK', defaults: { ipv6: true, publicIp: true }, regions: ['us-west-2'] });
     t.equal(resources(json, 'aws_globalaccelerator_accelerator').accelerator?.ip_address_type, 'DUAL_STACK');
     t.equal(resources(json, 'aws_vpc').network_us_west_2_vpc?.assign_generated_ipv6_cidr_block, true);
     const subnet = resources(json, 'aws_subnet').network_us_west_2_subnet_2 as Json;
@@ -285,7 +335,7 @@ t.test('per-region overrides and options', async (t) => {
     t.match(resources(json, 'aws_route_table').network_us_west_2_routes?.route, [{ cidr_block: '0.0.0.0/0' }, { ipv6_cidr_block: '::/0' }]);
     t.equal(Object.values(resources(json, 'aws_vpc_security_group_ingress_rule')).filter((r) => r.cidr_ipv6 === '::/0').length, 3);
     t.equal(Object.values(resources(json, 'aws_vpc_security_group_egress_rule')).filter((r) => r.cidr_ipv6 === '::/0').length, 1);
-    t.ok(Object.values(resources(json, 'aws_instance')).every((i) => i.ipv6_address_count === 1));
+    t.ok(Object.values(resources(json, 'aws_instance')).every((i) => i.ipv6_address_count === 1 && i.associate_public_ip_address === true));
     t.equal(json.output.dual_stack_dns_name.value, ref('aws_globalaccelerator_accelerator', 'accelerator', 'dual_stack_dns_name'));
   });
 
@@ -341,6 +391,12 @@ t.test('changing the listeners', async (t) => {
   });
 });
 
+t.test('endpointGroupAddress names the groups as the synthesized Terraform does (what a rollout targets)', async (t) => {
+  const names = Object.keys(resources(byDefault.json, 'aws_globalaccelerator_endpoint_group')).map((n) => `aws_globalaccelerator_endpoint_group.${n}`);
+  const expected = ['http', 'dns-udp', 'dns-tcp'].flatMap((l) => DEFAULT_REGIONS.map((r) => endpointGroupAddress(l, r)));
+  t.same(expected.sort(), names.sort());
+});
+
 t.test('testCommandFormats', async (t) => {
   t.test('GIVEN no http listener THEN no curl loop', async (t) => {
     const { listeners } = testConfig({ listeners: [{ name: 'dns', protocol: 'UDP', port: 53, serves: 'dns' }, { name: 'check', protocol: 'TCP', port: 53, serves: 'dns' }] });
@@ -364,10 +420,14 @@ t.test('scanner rules, mirrored on the synthesized Terraform (checkov ids)', asy
     for (const i of instances) t.same(i.root_block_device, { encrypted: true, volume_type: 'gp3', delete_on_termination: true });
     t.notOk(instances.some((i) => i.ebs_block_device), 'no other volumes');
   });
-  t.test('CKV_AWS_126: detailed monitoring on every instance (and CKV_AWS_135 EBS-optimized)', async (t) => {
-    for (const i of instances) {
-      t.equal(i.monitoring, true);
-      t.equal(i.ebs_optimized, true);
+  t.test('CKV_AWS_126: detailed monitoring on every instance', async (t) => {
+    for (const i of instances) t.equal(i.monitoring, true);
+  });
+  t.test('CKV_AWS_135: EBS-optimized wherever the region\'s instance type supports it (a type that does not fails the launch with ebs_optimized = true)', async (t) => {
+    for (const [name, i] of Object.entries(resources(json, 'aws_instance'))) {
+      const region = name.replace(/^fleet_(.*)_origin_\d+$/, '$1');
+      t.equal(i.ebs_optimized, `\${(data.aws_ec2_instance_type.fleet_${region}_type.ebs_optimized_support != "unsupported")}`, name);
+      t.same(dataSources(json, 'aws_ec2_instance_type')[`fleet_${region}_type`], { provider: `aws.${region}`, instance_type: 't3.micro' });
     }
   });
   t.test('CKV_AWS_24 / CKV_AWS_25: no ingress from anywhere to 22 or 3389', async (t) => {
@@ -393,33 +453,41 @@ t.test('scanner rules, mirrored on the synthesized Terraform (checkov ids)', asy
     const withLogs = synthConfig({ flowLogs: { s3Bucket: 'my-ga-flow-logs', s3Prefix: 'anycast/' }, regions: ['us-east-1'] }).json;
     t.same(resources(withLogs, 'aws_globalaccelerator_accelerator').accelerator?.attributes, { flow_logs_enabled: true, flow_logs_s3_bucket: 'my-ga-flow-logs', flow_logs_s3_prefix: 'anycast/' });
   });
-  t.test('private artifact bucket: CKV_AWS_53..56 public access blocked, CKV_AWS_21 versioned, CKV_AWS_19 encrypted, ACLs off, TLS only', async (t) => {
+  t.test('private artifact buckets: CKV_AWS_53..56 public access blocked, CKV_AWS_21 versioned, CKV_AWS_19 encrypted, ACLs off, TLS only', async (t) => {
     // Exempt: CKV_AWS_145 (KMS instead of SSE-S3), CKV_AWS_18 (access logs), CKV_AWS_144 (replication),
     // CKV2_AWS_61/62 (lifecycle, event notifications): one small object, read by the instances at boot.
-    const bucket = 'aws_s3_bucket.artifact_bucket.id';
-    t.same(resources(json, 'aws_s3_bucket_public_access_block').artifact_public_access_block, {
-      bucket: `\${${bucket}}`, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
-    });
-    t.match(resources(json, 'aws_s3_bucket_ownership_controls').artifact_ownership, { rule: { object_ownership: 'BucketOwnerEnforced' } });
-    t.match(resources(json, 'aws_s3_bucket_versioning').artifact_versioning, { versioning_configuration: { status: 'Enabled' } });
-    t.match(resources(json, 'aws_s3_bucket_server_side_encryption_configuration').artifact_encryption, { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] });
-    t.match(resources(json, 'aws_s3_bucket_policy').artifact_tls_only?.policy, /"aws:SecureTransport" = "false"/);
-    const b = resources(json, 'aws_s3_bucket').artifact_bucket as Json;
-    t.notOk(b.acl || b.policy || b.website, 'no ACL, inline policy or website');
+    for (const region of DEFAULT_REGIONS) {
+      const a = `artifact_${regionId(region)}`;
+      t.same(resources(json, 'aws_s3_bucket_public_access_block')[`${a}_public_access_block`], {
+        bucket: ref('aws_s3_bucket', `${a}_bucket`), block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true, provider: `aws.${regionId(region)}`,
+      });
+      t.match(resources(json, 'aws_s3_bucket_ownership_controls')[`${a}_ownership`], { rule: { object_ownership: 'BucketOwnerEnforced' } });
+      t.match(resources(json, 'aws_s3_bucket_versioning')[`${a}_versioning`], { versioning_configuration: { status: 'Enabled' } });
+      t.match(resources(json, 'aws_s3_bucket_server_side_encryption_configuration')[`${a}_encryption`], { rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] });
+      t.match(resources(json, 'aws_s3_bucket_policy')[`${a}_tls_only`]?.policy, /"aws:SecureTransport" = "false"/);
+      const b = resources(json, 'aws_s3_bucket')[`${a}_bucket`] as Json;
+      t.notOk(b.acl || b.policy || b.website, 'no ACL, inline policy or website');
+    }
   });
 
-  t.test('deliberate exemptions: the origins are public on exactly the listener ports', async (t) => {
+  t.test('CKV_AWS_88: no instance has a public IP (the origins are reached through the accelerator only); CKV_AWS_130: no subnet hands one out', async (t) => {
+    t.ok(instances.every((i) => i.associate_public_ip_address === false));
+    t.ok(Object.values(resources(json, 'aws_subnet')).every((s) => s.map_public_ip_on_launch === false));
+  });
+
+  t.test('deliberate exemptions: the origin security groups admit exactly the listener ports from anywhere', async (t) => {
     // CKV_AWS_260 (port 80 open to 0.0.0.0/0) and its UDP/TCP 53 cousins: a public anycast origin
     // must accept its listener ports from anywhere, because client IP preservation delivers the
     // clients' own addresses. The rules are exactly the listener ports, nothing else.
     const perRegion = ingress.filter((r) => r.security_group_id === ref('aws_security_group', 'network_us_east_1_origin_sg'));
     t.same(perRegion.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]).sort(), [['tcp', 53, 53, '0.0.0.0/0'], ['tcp', 80, 80, '0.0.0.0/0'], ['udp', 53, 53, '0.0.0.0/0']]);
-    // Egress: HTTPS only (package repos, S3, SSM); DNS to the VPC resolver and IMDS are not filtered by security groups.
-    t.same(egress.filter((r) => r.security_group_id === ref('aws_security_group', 'network_us_east_1_origin_sg')).map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]), [['tcp', 443, 443, '0.0.0.0/0']]);
-    // CKV_AWS_88 (instance with a public IP): the instances ask for one so they reach the package
-    // repos without a NAT gateway; CKV_AWS_130 holds: the subnets do not hand out public IPs.
-    t.ok(instances.every((i) => i.associate_public_ip_address === true));
-    t.ok(Object.values(resources(json, 'aws_subnet')).every((s) => s.map_public_ip_on_launch === false));
+    // With client IP preservation the accelerator delivers clients' own addresses, so the rules
+    // cannot narrow the source; without a public IP or a route out, nothing but the accelerator
+    // reaches these ports. Egress: HTTPS to S3's prefix list only (DNS to the VPC resolver and
+    // IMDS are not filtered by security groups).
+    t.same(egress.filter((r) => r.security_group_id === ref('aws_security_group', 'network_us_east_1_origin_sg')).map((r) => [r.ip_protocol, r.from_port, r.to_port, r.prefix_list_id]),
+      [['tcp', 443, 443, ref('aws_vpc_endpoint', 'network_us_east_1_s3', 'prefix_list_id')]]);
+    t.notOk(egress.some((r) => r.cidr_ipv4 === '0.0.0.0/0' || r.cidr_ipv6 === '::/0'), 'nothing out to the internet');
     // CKV2_AWS_11 (VPC flow logs): not built; Global Accelerator flow logs (CKV_AWS_75) cover the listener traffic.
     t.same(resources(json, 'aws_flow_log'), {});
   });

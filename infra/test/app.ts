@@ -33,7 +33,7 @@ const stackDir = (out: string) => join(out, 'stacks', STACK_NAME);
 t.test('GIVEN a config file WHEN the app synthesizes THEN cdk.tf.json and the artifact asset are written', async (t) => {
   const json = JSON.parse(readFileSync(join(stackDir(jsonOut), 'cdk.tf.json'), 'utf8')) as Json;
   t.equal(Object.keys(json.resource.aws_instance).length, 4);
-  const source = json.resource.aws_s3_object.artifact_object.source as string;
+  const source = json.resource.aws_s3_object.artifact_us_east_1_object.source as string;
   t.equal(readFileSync(join(stackDir(jsonOut), source), 'utf8'), 'fixture artifact\n', 'the asset is copied next to the stack');
 });
 

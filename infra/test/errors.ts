@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
-import { ArtifactMissingError, ERROR_CODES, InfraError, InvalidOptionError } from '../src/errors.js';
+import { ArtifactMissingError, ERROR_CODES, InfraError, InvalidOptionError, OutputsError, RolloutError, UnhealthyError, UpdateError, UsageError } from '../src/errors.js';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -24,4 +24,11 @@ t.test('errors share a base class, carry a code, and name what they are about fi
   const m = new ArtifactMissingError('artifactPath', '/a.tar.gz');
   t.ok(m instanceof InfraError);
   t.match(m, { name: 'ArtifactMissingError', code: 'INFRA_ERR_ARTIFACT_MISSING', field: 'artifactPath', path: '/a.tar.gz', message: /^artifactPath must be an existing file \(the origin artifact\), got \/a\.tar\.gz: / });
+});
+
+t.test('every class carries its code', async (t) => {
+  t.same([new OutputsError('m'), new UnhealthyError('m'), new RolloutError('i-1', 'm'), new UpdateError('m'), new UsageError('m')].map((e) => [e.name, e.code, e instanceof InfraError]), [
+    ['OutputsError', 'INFRA_ERR_OUTPUTS', true], ['UnhealthyError', 'INFRA_ERR_UNHEALTHY', true], ['RolloutError', 'INFRA_ERR_ROLLOUT', true], ['UpdateError', 'INFRA_ERR_UPDATE', true], ['UsageError', 'INFRA_ERR_USAGE', true],
+  ]);
+  t.equal(new RolloutError('i-1', 'm').endpointId, 'i-1');
 });

@@ -1,9 +1,14 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { needs, run } from '@anycast-origin/testkit';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { freePort, isCI, needs, run } from '@anycast-origin/testkit';
 import { parseArgs } from '../src/args.js';
-import { CLI } from './fixtures/origin.js';
+import { CLI, spawnOrigin } from './fixtures/origin.js';
 
 const UNIT = readFileSync(new URL('../anycast-origin.service', import.meta.url), 'utf8');
 
@@ -32,6 +37,8 @@ t.test('the systemd unit: ports 80/53 as an unprivileged dynamic user, hardened,
   t.same(d.get('AmbientCapabilities'), ['CAP_NET_BIND_SERVICE']);
   t.same(d.get('CapabilityBoundingSet'), ['CAP_NET_BIND_SERVICE']);
   t.same(d.get('Restart'), ['on-failure']);
+  t.same(d.get('StartLimitIntervalSec'), ['0'], 'no start limit: a transient start failure is retried, not made permanent');
+  t.ok(UNIT.indexOf('StartLimitIntervalSec=') < UNIT.indexOf('[Service]'), 'in [Unit], where systemd reads it');
   for (const k of ['NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectControlGroups', 'RestrictSUIDSGID', 'LockPersonality']) {
     t.same(d.get(k), ['yes'], k);
   }
@@ -87,4 +94,46 @@ t.test("the unit's system call filter allows what the DNS fast path (recvmmsg/se
   for (const call of ['recvmmsg', 'sendmmsg', 'recvmsg', 'sendmsg', 'epoll_wait', 'epoll_ctl', 'bind', 'setsockopt', 'getsockname']) {
     t.ok(allowed.has(call), `${call} allowed`);
   }
+});
+
+/** The mount options systemd gives the unit's private /proc (ProtectProc= -> hidepid=, ProcSubset=pid -> subset=pid). */
+function procMountOptions(d: Map<string, string[]>): string {
+  const hidepid = d.get('ProtectProc')?.[0] ?? 'default';
+  return ['rw', ...(hidepid === 'default' ? [] : [`hidepid=${hidepid}`]), ...(d.get('ProcSubset')?.[0] === 'pid' ? ['subset=pid'] : [])].join(',');
+}
+
+/** A new PID and mount namespace with its own /proc needs root; under CI its absence is a failure. */
+function procSandbox(): { skip?: string } {
+  const r = spawnSync('unshare', ['-m', '-p', '-f', '--mount-proc', 'sh', '-c', 'mount -t proc -o hidepid=invisible,subset=pid proc /proc'], { encoding: 'utf8' });
+  if (r.status === 0) return {};
+  const msg = `cannot mount a private /proc here (needs root and unshare): ${(r.stderr || r.error?.message || '').trim()}`;
+  if (isCI()) throw new Error(`${msg} (CI=true makes this a failure)`);
+  return { skip: msg };
+}
+
+t.test("anycast_http_origin_open_connections counts under the unit's /proc sandbox (its ProtectProc and ProcSubset)", procSandbox(), async (t) => {
+  // systemd is not PID 1 on every machine that runs these tests, so systemd-run cannot apply the
+  // unit's properties here; the origin runs instead in a PID and mount namespace whose /proc is
+  // mounted with exactly the options systemd derives from the unit.
+  const options = procMountOptions(directives(UNIT));
+  t.match(options, /hidepid=invisible/, 'other processes stay invisible');
+  const port = await freePort();
+  const o = spawnOrigin(t, ['--http-host', '127.0.0.1', '--http-port', String(port), '--http-workers', '1', '--dns', 'off', '--identity-source', 'os', '--drain-seconds', '0'], {},
+    'unshare', ['-m', '-p', '-f', '--kill-child', '--mount-proc', 'sh', '-c', `mount -t proc -o ${options} proc /proc && exec "$0" "$@"`, process.execPath, CLI]);
+  for (const deadline = Date.now() + 20_000; !o.logs.some((l) => l.msg === 'serving'); await new Promise((r) => setTimeout(r, 25))) {
+    if (o.child.exitCode !== null || Date.now() > deadline) throw new Error(`origin did not start: ${o.stderr()}`);
+  }
+  const held: Socket = connect(port, '127.0.0.1');
+  t.teardown(() => held.destroy());
+  await new Promise((resolve, reject) => held.once('connect', resolve).once('error', reject));
+  const body = await new Promise<string>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+      let b = '';
+      res.setEncoding('utf8').on('data', (d: string) => (b += d)).on('end', () => resolve(b));
+    }).on('error', reject).end();
+  });
+  const families = parsePrometheusTextFormat(body) as { name: string; metrics: { value: string }[] }[];
+  const open = families.find((f) => f.name === 'anycast_http_origin_open_connections');
+  t.ok(open, 'the metric is there (ProcSubset=pid hides /proc/net and leaves it out)');
+  t.ok(Number(open?.metrics[0]?.value) >= 2, `the held connection and the scrape's own: ${open?.metrics[0]?.value}`);
 });

@@ -49,6 +49,10 @@ export interface RegionConfig {
   readonly clientIpPreservation: boolean;
   readonly ipv6: boolean;
   readonly vpcCidr: string;
+  /** A public IPv4 per instance and routes to the internet gateway (false: reached only through the accelerator). */
+  readonly publicIp: boolean;
+  /** SSM interface endpoints in the VPC (Session Manager and Run Command without public IPs). */
+  readonly ssmEndpoints: boolean;
   /** Two zones for the two subnets; null = the first two that offer the instance type. */
   readonly availabilityZones: readonly [string, string] | null;
 }
@@ -204,6 +208,8 @@ function resolveRegion(c: Raw, r: Raw['regions'][number], i: number): RegionConf
     clientIpPreservation: r.clientIpPreservation ?? d.clientIpPreservation,
     ipv6: r.ipv6 ?? d.ipv6,
     vpcCidr: r.vpcCidr ?? d.vpcCidr,
+    publicIp: r.publicIp ?? d.publicIp,
+    ssmEndpoints: r.ssmEndpoints ?? d.ssmEndpoints,
     availabilityZones: zones ? [zones[0] as string, zones[1] as string] : null,
   };
 }

@@ -61,6 +61,8 @@ const regionFields = {
   clientIpPreservation: o.boolean({ doc: "endpoints see clients' own addresses (off: every query comes from a few accelerator addresses, so the origin's DNS rate limiting is turned off there)" }),
   ipv6: o.boolean({ doc: 'IPv6 for the VPC, subnets and instances (required by DUAL_STACK)' }),
   vpcCidr: o.string({ check: isCidr16to24, expects: 'an IPv4 network /16../24 (host bits clear)', doc: 'the VPC; its first two 1/16ths are the subnets' }),
+  publicIp: o.boolean({ doc: 'origins reachable directly too: a public IPv4 each and routes to the internet gateway (off: only through the accelerator)' }),
+  ssmEndpoints: o.boolean({ doc: 'SSM interface endpoints in the VPC (Session Manager and Run Command without public IPs; about 44 USD a month per region)' }),
 };
 
 const defaultsGroup = o.group({
@@ -74,6 +76,8 @@ const defaultsGroup = o.group({
   clientIpPreservation: o.boolean({ default: true, doc: "endpoints see clients' own addresses" }),
   ipv6: o.boolean({ default: false, doc: 'IPv6 for the VPCs, subnets and instances' }),
   vpcCidr: o.string({ check: isCidr16to24, expects: 'an IPv4 network /16../24 (host bits clear)', default: '10.0.0.0/16', doc: 'every region\'s VPC' }),
+  publicIp: o.boolean({ default: false, doc: 'public origins: a public IPv4 per instance and routes to the internet gateway; off, they are reached only through the accelerator and fetch packages and the artifact over an S3 gateway endpoint' }),
+  ssmEndpoints: o.boolean({ default: false, doc: 'SSM interface endpoints (ssm, ssmmessages, ec2messages) in each VPC: Session Manager and Run Command for origins without public IPs, at about 44 USD a month per region (3 endpoints x 2 zones x 0.01 USD/h) plus 0.01 USD/GB' }),
 }, { doc: 'per-region fields a region leaves out' });
 
 const regionGroup = o.group({

@@ -23,7 +23,7 @@ t.test('defaults', async (t) => {
     ], 'DNS groups are checked over TCP 53, as the seed checked them');
     t.same(c.regions.map((r) => r.region), SEED_REGIONS);
     for (const r of c.regions) {
-      t.same(r, { region: r.region, instanceCount: 2, instanceType: 't3.micro', trafficDial: 100, weights: [128, 128], clientIpPreservation: true, ipv6: false, vpcCidr: '10.0.0.0/16', availabilityZones: null });
+      t.same(r, { region: r.region, instanceCount: 2, instanceType: 't3.micro', trafficDial: 100, weights: [128, 128], clientIpPreservation: true, ipv6: false, vpcCidr: '10.0.0.0/16', publicIp: false, ssmEndpoints: false, availabilityZones: null });
     }
     t.equal(c.artifactPath, '/repo/apps/origin/artifact/anycast-origin-linux.tar.gz', 'relative to the config file');
     t.ok(Object.isFrozen(c) && Object.isFrozen(c.regions[0]) && Object.isFrozen(c.regions[0]?.weights), 'deeply frozen');
@@ -42,6 +42,12 @@ t.test('defaults', async (t) => {
     t.match(c.regions[0], { region: 'us-east-1', instanceCount: 3, weights: [10, 10, 10], trafficDial: 80, clientIpPreservation: false });
     t.match(c.regions[1], { region: 'eu-central-1', instanceCount: 2, weights: [1, 0], trafficDial: 50.5, clientIpPreservation: true }, 'dials are percentages: fractions allowed, as the API takes');
     t.match(c.listeners[0]?.healthCheck, { thresholdCount: 5, intervalSeconds: 10 });
+  });
+
+  t.test('GIVEN public origins and SSM endpoints by default and one region overriding both THEN each region resolves them', async (t) => {
+    const c = parseConfig({ defaults: { publicIp: true, ssmEndpoints: true }, regions: ['us-east-1', { region: 'eu-central-1', publicIp: false, ssmEndpoints: false }] });
+    t.match(c.regions, [{ region: 'us-east-1', publicIp: true, ssmEndpoints: true }, { region: 'eu-central-1', publicIp: false, ssmEndpoints: false }]);
+    t.throws(() => parseConfig({ defaults: { publicIp: 'yes' } }), { field: 'defaults.publicIp', code: 'CONFIG_ERR_INVALID_FIELD' });
   });
 
   t.test('GIVEN a listener health check THEN it wins over the default by what it serves', async (t) => {
