@@ -16,6 +16,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, run } from '@anycast-origin/testkit';
 
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and relays connections', arm64Requirements(), async (t) => {

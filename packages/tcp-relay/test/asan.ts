@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needs, nodeDir, run } from '@anycast-origin/testkit';
 
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 t.test('no AddressSanitizer report over every entry point and lifecycle path', needs('gcc', 'gcc'), async (t) => {

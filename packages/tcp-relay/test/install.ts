@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needs, nodeDir, run, unpackedAddon } from '@anycast-origin/testkit';
 
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILES = ['package.json', 'binding.gyp', 'src/tcp_relay.c', 'src/tcp_relay.h', 'scripts/install.mjs'];
 const unpacked = (dir: string) => unpackedAddon(dir, ROOT, 'tcp-relay', FILES);
