@@ -15,6 +15,8 @@ const TABLES = [
   ['packages/identity/README.md', 'packages/identity/dist/options.js', 'OPTIONS', 'options'],
   ['packages/config/README.md', 'packages/config/dist/schema.js', 'CONFIG', 'options'],
   ['packages/udp-mmsg/README.md', 'packages/udp-mmsg/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/tcp-relay/README.md', 'packages/tcp-relay/dist/options.js', 'OPTIONS', 'options'],
+  ['packages/tcp-relay/README.md', 'packages/tcp-relay/dist/options.js', 'LISTEN_OPTIONS', 'listen'],
   ['packages/ga-emulator/README.md', 'packages/ga-emulator/dist/options.js', 'OPTIONS', 'options'],
   ['apps/origin/README.md', 'apps/origin/dist/options.js', 'FLAGS', 'flags'],
   ['infra/README.md', 'infra/dist/commands.js', 'FLAGS', 'flags'],
@@ -34,7 +36,9 @@ for (const [readme, module, name, kind] of TABLES) {
   const file = fileURLToPath(new URL(readme, root));
   const before = readFileSync(file, 'utf8');
   const after = kind === 'readme' ? mod[name](before)
-    : kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END) : replaceTable(before, optionsTable(mod[name]));
+    : kind === 'flags' ? replaceTable(before, flagsTable(mod[name]), FLAGS_START, FLAGS_END)
+      : kind === 'listen' ? replaceTable(before, optionsTable(mod[name]), mod.LISTEN_TABLE_START, mod.LISTEN_TABLE_END)
+        : replaceTable(before, optionsTable(mod[name]));
   if (after !== before) {
     writeFileSync(file, after);
     process.stdout.write(`docs: ${readme} updated\n`);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpuMicros, median, MissingToolError, ratio, requireTools, rssBytes, table, treeCpuMicros } from '../src/lib/harness.js';
+import { cpuMicros, cpuTimes, median, MissingToolError, ratio, requireTools, rssBytes, table, treeCpuMicros } from '../src/lib/harness.js';
 
 t.test('requireTools names every missing tool and its apt package', async (t) => {
   t.doesNotThrow(() => requireTools([{ command: 'sh', aptPackage: 'dash' }]));
@@ -36,4 +36,17 @@ t.test('treeCpuMicros sums the CPU of a process tree (a busy child counts)', asy
   t.ok(tree >= 100_000, `tree ${tree} us after 600 ms of a busy child`);
   t.ok(cpuMicros(pid) < tree / 2, 'the waiting parent alone used little of it');
   t.equal(treeCpuMicros(2 ** 30), 0, 'a vanished process counts 0');
+});
+
+t.test('cpuTimes splits a process\'s CPU into user and system time', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const before = cpuTimes(process.pid);
+  const start = process.cpuUsage();
+  let used = { user: 0, system: 0 };
+  while (used.user < 50_000) used = process.cpuUsage(start);
+  const after = cpuTimes(process.pid);
+  // /proc counts in clock ticks (10 ms): allow a few either way.
+  t.ok(after.user - before.user >= used.user - 20_000, `user: /proc ${after.user - before.user} us, cpuUsage ${used.user} us`);
+  t.ok(after.system >= before.system, 'system time does not go back');
+  const total = cpuMicros(process.pid);
+  t.ok(total >= after.user + after.system && total <= after.user + after.system + 100_000, 'cpuMicros is their sum');
 });

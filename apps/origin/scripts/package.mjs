@@ -9,8 +9,9 @@
 // (runtime/node-v<version>-<arch>, from the npm registry's node-linux-<arch>, checked against
 // node-runtime.json). It refuses a native part that needs a newer glibc than the base has, and
 // a base on which no uWS binary would load. The infra uploads it; the systemd unit runs it
-// from /opt/anycast-origin.
-//   npm run package -w apps/origin [-- --base debian-13|ubuntu-24.04|al2023] [--node bundled|system] [--out FILE]
+// from /opt/anycast-origin. `--arch x64|arm64` keeps one architecture's native parts and
+// Node.js only (the container image's context, scripts/image.mjs: one image per architecture).
+//   npm run package -w apps/origin [-- --base debian-13|ubuntu-24.04|al2023] [--node bundled|system] [--arch x64|arm64] [--out FILE]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const app = resolve(here, '..');
 const root = resolve(app, '../..');
 const WORKSPACES = productionWorkspaces(root);
 const MMSG = '@anycast-origin/udp-mmsg';
-const ARCHES = ['x64', 'arm64'];
+const ALL_ARCHES = ['x64', 'arm64'];
 /** systemd's name of each architecture (the unit's %a specifier picks the runtime directory). */
 const SYSTEMD_ARCH = { x64: 'x86-64', arm64: 'arm64' };
 /** Node.js ABI (process.versions.modules) of each major. */
@@ -61,6 +62,9 @@ const base = BASES[baseName];
 if (!base) fail(`--base must be one of ${Object.keys(BASES).join(', ')}, got ${baseName}`);
 const nodeMode = arg('--node') ?? base.node;
 if (nodeMode !== 'bundled' && nodeMode !== 'system') fail(`--node must be bundled or system, got ${nodeMode}`);
+const archArg = arg('--arch');
+if (archArg !== undefined && !ALL_ARCHES.includes(archArg)) fail(`--arch must be one of ${ALL_ARCHES.join(', ')}, got ${archArg}`);
+const ARCHES = archArg ? [archArg] : ALL_ARCHES;
 const out = arg('--out') ? resolve(arg('--out')) : join(app, 'artifact', 'anycast-origin-linux.tar.gz');
 const nodeMajor = nodeMode === 'bundled' ? Number(NODE_RUNTIME.version.split('.')[0]) : base.systemNode.major;
 const abi = NODE_ABI[nodeMajor];
@@ -101,18 +105,20 @@ try {
   // npm's cache, which its own `npm ci` filled (the artifact is what was installed and tested).
   installOffline(root, dir, WORKSPACES.filter((ws) => ws !== 'apps/origin').map((ws) => ({ dir: ws, tarball: packed[JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')).name] })), { as: 'apps/origin', npmArgs: ['--ignore-scripts', '--omit=dev'] });
 
-  // uWS: keep the binaries chosen above, drop every other platform, ABI and build.
+  // uWS: keep the binaries chosen above, drop every other platform, ABI and build, wherever
+  // the package has them (uWS 20.30 also ships unused copies in dist/: 20 MiB).
   const natives = [];
   for (const build of UWS) {
     const pkgDir = join(dir, 'node_modules', build.alias);
     const bin = join(pkgDir, build.binaries);
-    for (const f of readdirSync(bin).filter((f) => f.endsWith('.node'))) {
-      const chosen = uwsKeep.find((k) => k.build === build && k.file === f);
-      if (chosen) natives.push({ what: `uWS ${build.version} ${f}`, file: join(bin, f) });
-      else rmSync(join(bin, f));
+    for (const f of readdirSync(pkgDir, { recursive: true }).filter((f) => f.endsWith('.node'))) {
+      const chosen = uwsKeep.find((k) => k.build === build && join(pkgDir, f) === join(bin, k.file));
+      if (chosen) natives.push({ what: `uWS ${build.version} ${chosen.file}`, file: join(pkgDir, f) });
+      else rmSync(join(pkgDir, f));
     }
     for (const extra of ['docs', 'src/uws.d.ts', 'index.d.ts', 'ESM_wrapper.mjs']) rmSync(join(pkgDir, extra), { recursive: true, force: true });
   }
+  for (const arch of ALL_ARCHES.filter((a) => !ARCHES.includes(a))) rmSync(join(dir, 'node_modules', MMSG, 'prebuilds', `linux-${arch}`), { recursive: true, force: true });
   for (const arch of ARCHES) {
     const addon = join(dir, 'node_modules', MMSG, 'prebuilds', `linux-${arch}`, 'node.napi.node');
     if (!existsSync(addon)) fail(`${MMSG} prebuild for linux-${arch} missing from the package`);
@@ -139,7 +145,7 @@ try {
   if (!exec.test(unit)) fail('anycast-origin.service has no ExecStart=<node> /opt/anycast-origin/dist/cli.js line');
   writeFileSync(unitFile, unit.replace(exec, `ExecStart=${nodeBin} /opt/anycast-origin/dist/cli.js`));
   writeFileSync(join(dir, 'artifact.json'), JSON.stringify({
-    base: baseName, glibc: base.glibc.join('.'), node: nodeMode === 'bundled' ? { bundled: NODE_RUNTIME.version } : { system: base.systemNode }, abi, execStart: nodeBin,
+    base: baseName, glibc: base.glibc.join('.'), arches: ARCHES, node: nodeMode === 'bundled' ? { bundled: NODE_RUNTIME.version } : { system: base.systemNode }, abi, execStart: nodeBin,
   }, null, 2) + '\n');
 
   mkdirSync(dirname(out), { recursive: true });

@@ -17,6 +17,9 @@ import { dig, hasCommand, isCI, needs, run } from '@anycast-origin/testkit';
 import type { Test } from 'tap';
 import { spawnOrigin } from './fixtures/origin.js';
 
+// Two artifacts with cross builds and offline installs: minutes on a loaded machine.
+t.setTimeout(900_000);
+
 const APP = fileURLToPath(new URL('../', import.meta.url));
 const PIN = JSON.parse(readFileSync(join(APP, 'node-runtime.json'), 'utf8')) as { version: string };
 const PREBUILT = process.env.ANYCAST_ORIGIN_ARTIFACT;
@@ -100,6 +103,7 @@ t.test('Debian 13 (default): uWS 20.57 and Node.js 24 for x64 and arm64, the uni
   t.match(JSON.parse(readFileSync(join(root, 'artifact.json'), 'utf8')), { base: 'debian-13', glibc: '2.41', node: { bundled: PIN.version }, abi: 137 });
   t.same(readdirSync(join(root, 'node_modules', 'uWebSockets.js-20.57')).filter((f) => f.endsWith('.node')).sort(), ['uws_linux_arm64_137.node', 'uws_linux_x64_137.node'], 'uWS 20.57 for Node 24 only');
   t.same(readdirSync(join(root, 'node_modules', 'uWebSockets.js', 'binaries')), [], 'no uWS 20.30 binary: none has Node 24 ABI');
+  t.same(readdirSync(join(root, 'node_modules', 'uWebSockets.js'), { recursive: true }).filter((f) => String(f).endsWith('.node')), [], 'nor its unused copies in dist/');
   t.same(readdirSync(join(root, 'runtime')).sort(), [`node-v${PIN.version}-arm64`, `node-v${PIN.version}-x86-64`]);
   // ELF e_machine (offset 18): 0x3e x86-64, 0xb7 AArch64.
   t.equal(readFileSync(join(root, 'runtime', `node-v${PIN.version}-x86-64`, 'bin', 'node')).readUInt16LE(18), 0x3e);
@@ -172,4 +176,7 @@ t.test('a base on which no uWS binary would load is refused before anything is b
   const bad = await build(t, ['--base', 'centos-7']);
   t.equal(bad.code, 1);
   t.match(bad.stderr, 'package: --base must be one of debian-13, ubuntu-24.04, al2023, got centos-7');
+  const arch = await build(t, ['--arch', 'mips']);
+  t.equal(arch.code, 1);
+  t.match(arch.stderr, 'package: --arch must be one of x64, arm64, got mips');
 });

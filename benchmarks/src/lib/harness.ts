@@ -84,10 +84,16 @@ const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
  * hardly moves.
  */
 export function cpuMicros(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** A process's CPU time so far split into user and system (kernel) time, microseconds. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15 of the line
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+  return { user: (Number(f[11]) * 1e6) / CLOCK_TICKS, system: (Number(f[12]) * 1e6) / CLOCK_TICKS };
 }
 
 /** CPU time of a process and its descendants (NSD serves from a forked child), microseconds. */

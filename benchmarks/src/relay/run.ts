@@ -1,25 +1,30 @@
 /**
- * Relay benchmark: what the emulator's data plane costs a lab. The emulator runs in its own
- * process pinned to one core (the "server" core); the origins and the load generators share
- * the other. Each measurement is taken straight to the origin and through the emulator's
- * entry, interleaved, in several rounds:
+ * Relay benchmark: what the emulator's data plane costs a lab, with each TCP relay behind its
+ * entries (the emulator's `tcpBackend`: `node`, node:net; `native`, @anycast-origin/tcp-relay).
+ * One emulator process per backend, each pinned to the same core (the "server" core, used by
+ * one of them at a time); the origins and the load generators share the other. Each load is
+ * taken straight to the origin and through each emulator's entry, interleaved, in several
+ * rounds:
  *
  * - DNS: dnsperf (CH TXT id.server, -c 8 -q 200) straight to the DNS origin vs through the UDP
- *   entry;
+ *   entry (UDP is relayed the same way under both TCP backends: two samples of one relay);
  * - HTTP, a new connection per request: wrk -t1 -c64 with `Connection: close`, straight to the
  *   HTTP origin vs through the TCP entry;
  * - HTTP, keep-alive: wrk -t1 -c64;
  * - added latency at no load: dnsperf -c 1 -q 1 (mean) and wrk -t1 -c1 (median), through minus straight.
  *
- * The same HTTP loads also go through a bare Node relay (bare-proxy.ts: accept, connect, pipe),
- * pinned to the emulator's core in its turn: the floor of what any relay on Node's `net` costs.
+ * The HTTP loads also go through the bare relays (bare-proxy.ts, no routing), pinned to the
+ * emulator's core in their turn: Node's `net` (accept, connect, pipe) and @anycast-origin/tcp-relay
+ * with one fixed target: the floors of the two backends, so the emulator's own share shows.
  *
- * Reports rates, the ratio through/straight, the emulator's CPU per relayed request (and so
- * its per-core capacity, which stays meaningful when the shared load core is what saturates),
- * and checks the targets (>= 20k DNS q/s through the UDP entry, >= 10k new-connection HTTP
- * req/s through the TCP entry, on one core).
+ * Reports rates, the ratio through/straight, the emulator's CPU per relayed query or request
+ * and so its per-core capacity (1e6 / CPU us): that figure stays meaningful on a shared
+ * machine and when the load core (origin + load generator) is what saturates, as it does on a
+ * 2-core machine. The origin's CPU per request is measured on every path too: a relay costing
+ * less per request than the origin behind it is not a lab's bottleneck. Checks the targets (>= 20k DNS q/s through the UDP entry, >= 10k
+ * new-connection HTTP req/s through the TCP entry, on one core) on both.
  *
- *   npm run bench:relay -- [--rounds 3] [--seconds 5] [--preserve true|false]
+ *   npm run bench:relay -- [--rounds 3] [--seconds 5] [--preserve true|false] [--backends node,native]
  */
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -30,7 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@anycast-origin/testkit';
-import { benchArgs, cores, cpuMicros, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, waitForTcp, writeResults } from '../lib/harness.js';
+import { benchArgs, cores, cpuTimes, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
 import { binaryQuery, parseDnsperf } from '../dns/peers.js';
 import { wrk } from '../http/load.js';
 import { ID, INSTANCE_ID, ZONE } from '../http/servers.js';
@@ -43,6 +48,7 @@ const values = benchArgs('usage: npm run bench:relay -- [options]', {
   rounds: { type: 'string', default: '3', description: 'interleaved rounds (medians reported)' },
   seconds: { type: 'string', default: '5', description: 'seconds per dnsperf/wrk run' },
   preserve: { type: 'string', default: 'true', description: 'client IP preservation on the endpoint: true or false' },
+  backends: { type: 'string', default: 'node,native', description: 'the emulator\'s tcpBackend values to measure, comma-separated: node, native' },
 });
 const rounds = positiveInt('rounds', values.rounds);
 const seconds = positiveInt('seconds', values.seconds);
@@ -50,6 +56,16 @@ if (values.preserve !== 'true' && values.preserve !== 'false') {
   process.stderr.write(`--preserve: ${JSON.stringify(values.preserve)} is not true or false\n`);
   process.exit(2);
 }
+const BACKENDS = ['node', 'native'] as const;
+type Backend = (typeof BACKENDS)[number];
+const backends = values.backends.split(',').filter(Boolean);
+if (backends.length === 0 || backends.some((b) => !(BACKENDS as readonly string[]).includes(b))) {
+  process.stderr.write(`--backends: ${JSON.stringify(values.backends)} is not a comma-separated list of node, native\n`);
+  process.exit(2);
+}
+const through = BACKENDS.filter((b) => backends.includes(b));
+/** Address blocks of the two emulators' entries. */
+const POOLS: Record<Backend, string> = { node: '127.77.1.0/24', native: '127.77.2.0/24' };
 
 requireTools([
   { command: 'taskset', aptPackage: 'util-linux' },
@@ -58,15 +74,16 @@ requireTools([
 ]);
 
 interface Target { address: string; port: number }
-type Path = 'straight' | 'relay' | 'bare';
-interface Series { rate: number[]; relayCpuUs: number[]; errors: number }
-const series = (): Series => ({ rate: [], relayCpuUs: [], errors: 0 });
-const results = {
-  dns: { straight: series(), relay: series(), bare: series() },
-  httpClose: { straight: series(), relay: series(), bare: series() },
-  httpKeepAlive: { straight: series(), relay: series(), bare: series() },
-};
-const latency = { dns: { straight: [] as number[], relay: [] as number[] }, http: { straight: [] as number[], relay: [] as number[] } };
+/** Straight to the origin, through the emulator with one TCP backend, or through a bare relay (HTTP only). */
+type Bare = 'bareNode' | 'bareNative';
+type Path = 'straight' | Backend | Bare;
+interface Series { rate: number[]; relayCpuUs: number[]; relaySystemShare: number[]; originCpuUs: number[]; errors: number }
+const series = (): Series => ({ rate: [], relayCpuUs: [], relaySystemShare: [], originCpuUs: [], errors: 0 });
+const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series() });
+const BARE: Record<Backend, Bare> = { node: 'bareNode', native: 'bareNative' };
+const results = { dns: paths(), httpClose: paths(), httpKeepAlive: paths() };
+const samples = (): Record<'straight' | Backend, number[]> => ({ straight: [], node: [], native: [] });
+const latency = { dns: samples(), http: samples() };
 
 function spawnLogged(cpu: number, args: string[]): { child: ChildProcess; output: () => string } {
   const child = spawnPinned(cpu, process.execPath, args);
@@ -107,6 +124,8 @@ async function httpAnswer(t: Target): Promise<boolean> {
   });
 }
 
+const relayedPaths = (): ('straight' | Backend)[] => ['straight', ...through];
+
 async function main(): Promise<void> {
   const cpu = cores();
   const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
@@ -123,32 +142,52 @@ async function main(): Promise<void> {
     children.push(dns.child);
     await waitForTcp(httpPort, '127.0.0.1', 15_000);
     await waitForTcp(dnsPort, '127.0.0.1', 15_000);
-    const relay = spawnLogged(cpu.server, [...entry('relay', 'relay-server'), String(httpPort), String(dnsPort), values.preserve]);
-    children.push(relay.child);
-    const entries = JSON.parse(await firstLine(relay, 'the emulator')) as { tcp: Target; udp: Target };
-    const bare = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort)]);
-    children.push(bare.child);
-    const barePort = (JSON.parse(await firstLine(bare, 'the bare relay')) as { port: number }).port;
-    const pids: Record<Path, number> = { straight: 0, relay: relay.child.pid as number, bare: bare.child.pid as number };
-    const targets = {
-      dns: { straight: { address: '127.0.0.1', port: dnsPort }, relay: entries.udp },
-      http: { straight: { address: '127.0.0.1', port: httpPort }, relay: entries.tcp, bare: { address: '127.0.0.1', port: barePort } },
-    };
-    for (const p of ['straight', 'relay'] as const) {
-      if (!(await dnsAnswer(targets.dns[p]))) throw new Error(`no id.server answer ${p}: ${relay.output()}${dns.output()}`);
-      if (!(await httpAnswer(targets.http[p]))) throw new Error(`no HTTP answer ${p}: ${relay.output()}${http.output()}`);
+    const emulators = {} as Record<Backend, { child: ChildProcess; output: () => string; tcp: Target; udp: Target }>;
+    for (const backend of through) {
+      const p = spawnLogged(cpu.server, [...entry('relay', 'relay-server'), String(httpPort), String(dnsPort), values.preserve, backend, POOLS[backend]]);
+      children.push(p.child);
+      const started = JSON.parse(await firstLine(p, `the emulator (tcpBackend ${backend})`)) as { tcp: Target; udp: Target; tcpBackend: string };
+      if (started.tcpBackend !== backend) throw new Error(`the emulator relays TCP with ${started.tcpBackend}, not ${backend}`);
+      emulators[backend] = { ...p, tcp: started.tcp, udp: started.udp };
     }
-    if (!(await httpAnswer(targets.http.bare))) throw new Error(`no HTTP answer through the bare relay: ${bare.output()}`);
-    process.stderr.write(`cores: emulator ${cpu.server}, origins + load ${cpu.load}; entries UDP ${entries.udp.address}:${entries.udp.port}, TCP ${entries.tcp.address}:${entries.tcp.port}; preserve ${values.preserve}\n`);
+    const bares = {} as Record<Bare, { child: ChildProcess; output: () => string; port: number }>;
+    for (const backend of through) {
+      const p = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort), backend]);
+      children.push(p.child);
+      bares[BARE[backend]] = { ...p, port: (JSON.parse(await firstLine(p, `the bare ${backend} relay`)) as { port: number }).port };
+    }
+    const barePaths = through.map((b) => BARE[b]);
+    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bareNode' || p === 'bareNative' ? bares[p].child.pid as number : emulators[p].child.pid as number);
+    const straight = { dns: { address: '127.0.0.1', port: dnsPort }, http: { address: '127.0.0.1', port: httpPort } };
+    const dnsTarget = (p: 'straight' | Backend): Target => (p === 'straight' ? straight.dns : emulators[p].udp);
+    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bareNode' || p === 'bareNative' ? { address: '127.0.0.1', port: bares[p].port } : emulators[p].tcp);
+    const relayed = ['straight', ...through] as const;
+    const answering = async (when: string) => {
+      for (const p of relayed) {
+        if (!(await dnsAnswer(dnsTarget(p)))) throw new Error(`no id.server answer ${p} ${when}: ${p === 'straight' ? dns.output() : emulators[p].output()}`);
+        if (!(await httpAnswer(httpTarget(p)))) throw new Error(`no HTTP answer ${p} ${when}: ${p === 'straight' ? http.output() : emulators[p].output()}`);
+      }
+    };
+    await answering('before load');
+    for (const b of barePaths) if (!(await httpAnswer(httpTarget(b)))) throw new Error(`no HTTP answer through ${b}: ${bares[b].output()}`);
+    process.stderr.write(`cores: emulators ${cpu.server}, origins + load ${cpu.load}; preserve ${values.preserve}; `
+      + `${through.map((b) => `${b}: UDP ${emulators[b].udp.address}:${emulators[b].udp.port}, TCP ${emulators[b].tcp.address}:${emulators[b].tcp.port}`).join('; ')}\n`);
 
-    const measure = async (s: Series, path: Path, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
-      const pid = pids[path];
-      const c0 = pid ? cpuMicros(pid) : 0;
+    const measure = async (s: Series, path: Path, originPid: number, run: () => Promise<{ rate: number; count: number; errors: number }>) => {
+      const pid = pidOf(path);
+      const c0 = pid ? cpuTimes(pid) : { user: 0, system: 0 };
+      const o0 = treeCpuMicros(originPid);
       const r = await run();
-      const used = pid ? cpuMicros(pid) - c0 : 0;
+      const c1 = pid ? cpuTimes(pid) : { user: 0, system: 0 };
+      const used = c1.user - c0.user + c1.system - c0.system;
+      const count = Math.max(1, r.count);
       s.rate.push(r.rate);
       s.errors += r.errors;
-      if (pid) s.relayCpuUs.push(used / Math.max(1, r.count));
+      s.originCpuUs.push((treeCpuMicros(originPid) - o0) / count);
+      if (pid) {
+        s.relayCpuUs.push(used / count);
+        s.relaySystemShare.push((c1.system - c0.system) / Math.max(1, used));
+      }
       return r;
     };
     const dnsperf = async (t: Target, extra: string[] = ['-c', '8', '-q', '200'], secs = seconds) => {
@@ -158,76 +197,81 @@ async function main(): Promise<void> {
       return r;
     };
     // Warm-up: JIT and caches, not recorded.
-    await dnsperf(targets.dns.relay, undefined, 1);
-    await wrk(cpu.load, targets.http.relay.port, 1, 64, { host: targets.http.relay.address, headers: ['Connection: close'] });
+    for (const b of through) {
+      await dnsperf(dnsTarget(b), undefined, 1);
+      await wrk(cpu.load, httpTarget(b).port, 1, 64, { host: httpTarget(b).address, headers: ['Connection: close'] });
+    }
     for (let round = 1; round <= rounds; round++) {
-      const order: ('straight' | 'relay')[] = round % 2 ? ['straight', 'relay'] : ['relay', 'straight'];
+      // Interleaved, the order turned every round: a drift of the machine's load spreads over every path.
+      const order = round % 2 ? [...relayed] : [...relayed].reverse();
       for (const p of order) {
-        const r = await measure(results.dns[p], p, async () => {
-          const d = await dnsperf(targets.dns[p]);
+        const r = await measure(results.dns[p], p, dns.child.pid as number, async () => {
+          const d = await dnsperf(dnsTarget(p));
           return { rate: d.qps, count: d.completed, errors: d.lost };
         });
-        process.stderr.write(`round ${round} dns ${p.padEnd(8)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
+        process.stderr.write(`round ${round} dns           ${p.padEnd(10)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
       }
       for (const [name, headers] of [['httpClose', ['Connection: close']], ['httpKeepAlive', []]] as const) {
-        for (const p of [...order, 'bare' as const]) {
-          const t = targets.http[p];
-          const r = await measure(results[name][p], p, async () => {
+        for (const p of [...order, ...barePaths]) {
+          const t = httpTarget(p);
+          const r = await measure(results[name][p], p, http.child.pid as number, async () => {
             const w = await wrk(cpu.load, t.port, seconds, 64, { host: t.address, headers });
             return { rate: w.rps, count: w.requests, errors: w.errors };
           });
-          process.stderr.write(`round ${round} ${name.padEnd(13)} ${p.padEnd(8)} ${Math.round(r.rate)} req/s errors ${r.errors}\n`);
+          process.stderr.write(`round ${round} ${name.padEnd(13)} ${p.padEnd(10)} ${Math.round(r.rate)} req/s errors ${r.errors}\n`);
         }
       }
       for (const p of order) {
-        latency.dns[p].push((await dnsperf(targets.dns[p], ['-c', '1', '-q', '1'], 2)).avgLatencyMs);
-        const t = targets.http[p];
+        latency.dns[p].push((await dnsperf(dnsTarget(p), ['-c', '1', '-q', '1'], 2)).avgLatencyMs);
+        const t = httpTarget(p);
         latency.http[p].push((await wrk(cpu.load, t.port, 2, 1, { host: t.address })).p50Ms ?? NaN);
       }
     }
-    for (const p of ['straight', 'relay'] as const) {
-      if (!(await dnsAnswer(targets.dns[p])) || !(await httpAnswer(targets.http[p]))) throw new Error(`answers wrong after load (${p})`);
-    }
+    await answering('after load');
   } finally {
     for (const c of children.reverse()) await stopChild(c);
     rmSync(dir, { recursive: true, force: true });
   }
 
+  const label: Record<Path, string> = {
+    straight: 'straight to the origin', node: 'emulator, tcpBackend node', native: 'emulator, tcpBackend native',
+    bareNode: 'bare node:net relay (accept, connect, pipe)', bareNative: 'bare tcp-relay, one fixed target',
+  };
   const rows = ([
-    ['DNS q/s (dnsperf -c8 -q200)', results.dns],
-    ['HTTP req/s, new connection each (wrk -c64, Connection: close)', results.httpClose],
-    ['HTTP req/s, keep-alive (wrk -c64)', results.httpKeepAlive],
-  ] as const).map(([label, r]) => {
-    const straight = median(r.straight.rate);
-    const through = median(r.relay.rate);
-    const us = median(r.relay.relayCpuUs);
-    const bareUs = median(r.bare.relayCpuUs);
+    ['DNS q/s (dnsperf -c8 -q200, UDP entry)', results.dns, relayedPaths()],
+    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...through.map((b) => BARE[b])]],
+    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...through.map((b) => BARE[b])]],
+  ] as const).flatMap(([load, r, ps]) => ps.map((p: Path) => {
+    const rate = median(r[p].rate);
+    const us = median(r[p].relayCpuUs);
     return [
-      label, Math.round(straight), Math.round(through), ratio(through, straight), us.toFixed(2), Math.round(1e6 / us),
-      r.bare.rate.length ? `${Math.round(median(r.bare.rate))} (${bareUs.toFixed(2)} us/req)` : 'n/a', r.relay.errors + r.straight.errors,
+      load, label[p], Math.round(rate), ratio(rate, median(r.straight.rate)), p === 'straight' ? '-' : us.toFixed(2),
+      p === 'straight' ? '-' : `${Math.round(median(r[p].relaySystemShare) * 100)}%`, p === 'straight' ? '-' : Math.round(1e6 / us),
+      median(r[p].originCpuUs).toFixed(2), r[p].errors,
+    ];
+  }));
+  const added = (x: number[], straightMs: number[]) => ((median(x) - median(straightMs)) * 1000).toFixed(0);
+  const latencyRows = relayedPaths().map((p) => [
+    label[p], (median(latency.dns[p]) * 1000).toFixed(0), p === 'straight' ? '-' : added(latency.dns[p], latency.dns.straight),
+    (median(latency.http[p]) * 1000).toFixed(0), p === 'straight' ? '-' : added(latency.http[p], latency.http.straight),
+  ]);
+  const targetRows = through.flatMap((b) => {
+    const dnsRate = median(results.dns[b].rate);
+    const dnsCapacity = 1e6 / median(results.dns[b].relayCpuUs);
+    const closeRate = median(results.httpClose[b].rate);
+    const closeCapacity = 1e6 / median(results.httpClose[b].relayCpuUs);
+    return [
+      [`>= 20k DNS q/s through the UDP entry (tcpBackend ${b})`, Math.round(dnsRate), String(dnsRate >= 20_000), Math.round(dnsCapacity), String(dnsCapacity >= 20_000)],
+      [`>= 10k new-connection HTTP req/s through the TCP entry (tcpBackend ${b})`, Math.round(closeRate), String(closeRate >= 10_000), Math.round(closeCapacity), String(closeCapacity >= 10_000)],
     ];
   });
-  const added = (x: { straight: number[]; relay: number[] }) => (median(x.relay) - median(x.straight)) * 1000;
-  const latencyRows = [
-    ['DNS, dnsperf -c1 -q1 (mean)', (median(latency.dns.straight) * 1000).toFixed(0), (median(latency.dns.relay) * 1000).toFixed(0), added(latency.dns).toFixed(0)],
-    ['HTTP keep-alive, wrk -c1 (median)', (median(latency.http.straight) * 1000).toFixed(0), (median(latency.http.relay) * 1000).toFixed(0), added(latency.http).toFixed(0)],
-  ];
-  const dnsRelay = median(results.dns.relay.rate);
-  const closeRelay = median(results.httpClose.relay.rate);
-  const dnsCapacity = 1e6 / median(results.dns.relay.relayCpuUs);
-  const closeCapacity = 1e6 / median(results.httpClose.relay.relayCpuUs);
-  const targetsTable = [
-    ['>= 20k DNS q/s through the UDP entry', String(dnsRelay >= 20_000), `${Math.round(dnsRelay)} q/s (capacity per emulator core ${Math.round(dnsCapacity)})`],
-    ['>= 10k new-connection HTTP req/s through the TCP entry', String(closeRelay >= 10_000), `${Math.round(closeRelay)} req/s (capacity per emulator core ${Math.round(closeCapacity)})`],
-  ];
-  process.stdout.write(`\nRelay: emulator pinned to one core, origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
-    + 'emulator CPU us/req: the emulator process\'s CPU (user+system) per relayed request; per-core capacity = 1e6 / that\n\n'
-    + 'bare Node relay: accept, connect, pipe (bare-proxy.ts) on the same core, its rate and CPU per request\n'
+  process.stdout.write(`\nRelay: each emulator pinned to one core (one at a time), origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
+    + 'relay CPU us: the relaying process\'s CPU (user+system) per query or request, "of it kernel" the system-time share; per-core capacity = 1e6 / that (robust on a shared machine, and when the load core saturates first)\n'
     + 'wrk counts every connection the origin closes after its answer as a read error: errors under Connection: close are those, not failures\n\n'
-    + `${table(['load', 'straight', 'through the emulator', 'ratio', 'emulator CPU us/req', 'per-core capacity', 'bare Node relay', 'errors/lost'], rows)}\n\n`
-    + `${table(['latency at no load', 'straight us', 'through us', 'added us'], latencyRows)}\n\n`
-    + `${table(['target', 'met', 'measured'], targetsTable)}\n`);
-  const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, results, latency });
+    + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'of it kernel', 'relay per-core capacity', 'origin CPU us/req', 'errors/lost'], rows)}\n\n`
+    + `${table(['latency at no load', 'DNS us (dnsperf -c1 -q1, mean)', 'DNS added us', 'HTTP us (wrk -c1, median)', 'HTTP added us'], latencyRows)}\n\n`
+    + `${table(['target (one core)', 'measured', 'met (measured)', 'per-core capacity', 'met (capacity)'], targetRows)}\n`);
+  const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, backends: through, results, latency });
   process.stdout.write(`\nresults: ${file}\n`);
 }
 

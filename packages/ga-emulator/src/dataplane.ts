@@ -11,14 +11,15 @@
  * The upstream socket to the endpoint is opened from the client's own address when the
  * endpoint preserves client IPs (any 127/8 address binds without root), else from the entry
  * address, as the seed's endpoints saw it. UDP flows get one upstream socket each, so replies
- * find their client. Counters per endpoint and listener, flow log records per flow and capture
- * window, and a diagnostics_channel message per new flow (only when someone listens).
+ * find their client. TCP entries are relayed by the backend the `tcpBackend` option chose
+ * (src/tcp.ts: bytes moved in C by @anycast-origin/tcp-relay, or node:net); this module routes
+ * each new connection and accounts for what the backend reports. Counters per endpoint and
+ * listener, flow log records per flow and capture window, and a diagnostics_channel message per
+ * new flow (only when someone listens).
  */
 import { channel } from 'node:diagnostics_channel';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { BindError } from './errors.js';
 import type { FlowLogWriter, FlowRecord } from './flowlog.js';
 import type { HealthChecker } from './health.js';
@@ -29,6 +30,7 @@ import { EndpointRegistry } from './registry.js';
 import type { VantageTable } from './registry.js';
 import { compileRoute, fiveTupleHash, orderByProximity, pickFlow, sourceIpHash } from './routing.js';
 import type { CompiledRoute, PickVia, RouteGroup } from './routing.js';
+import type { RelayedFlow, TcpBackend, TcpBackendChoice, TcpEntry } from './tcp.js';
 
 /** diagnostics_channel of every new flow: `{ protocol, client, clientPort, entry, listenerPort, region, endpointId, via, preserved }`. */
 export const FLOW_CHANNEL = 'anycast-origin:ga-emulator:flow';
@@ -148,7 +150,7 @@ interface Binding {
   listener: DeployedListener;
   port: number | null;
   error: string | undefined;
-  server: Server | undefined;
+  tcp: TcpEntry | undefined;
   socket: UdpSocket | undefined;
   /** UDP flows of this entry by `address:port` of the client. */
   flows: Map<string, UdpFlow> | undefined;
@@ -189,11 +191,8 @@ interface UdpFlow extends FlowBase {
   queue: Buffer[] | undefined;
   closed: boolean;
 }
-interface TcpFlow extends FlowBase {
-  readonly client: Socket;
-  readonly upstream: Socket;
-  closed: number;
-}
+/** A TCP flow is also what the backend relays: the endpoint's address and port, and where to connect from. */
+interface TcpFlow extends FlowBase, RelayedFlow {}
 
 interface CachedRoute {
   readonly generation: number;
@@ -219,18 +218,38 @@ export class DataPlane {
   readonly #routes = new Map<string, CachedRoute>();
   readonly #counters = new Map<string, EndpointCounters>();
   readonly #tcp = new Set<TcpFlow>();
+  readonly #tcpBackend: TcpBackend<TcpFlow>;
   readonly #udpCount = { value: 0 };
   readonly drops: Record<DropReason, number> = { no_route: 0, endpoint_unregistered: 0, oversized: 0, upstream_error: 0, evicted: 0 };
   #generation = 0;
   #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(options: ResolvedOptions, registry: EndpointRegistry, vantages: VantageTable, health: HealthChecker, flowLogs: FlowLogWriter) {
+  constructor(options: ResolvedOptions, registry: EndpointRegistry, vantages: VantageTable, health: HealthChecker, flowLogs: FlowLogWriter, tcp: TcpBackendChoice) {
     this.#o = options;
     this.#registry = registry;
     this.#vantages = vantages;
     this.#health = health;
     this.#flowLogs = flowLogs;
+    this.#tcpBackend = tcp.create<TcpFlow>(options.tcp, {
+      moved: (f, packetsIn, bytesIn, packetsOut, bytesOut) => {
+        f.packetsIn += packetsIn;
+        f.bytesIn += bytesIn;
+        f.packetsOut += packetsOut;
+        f.bytesOut += bytesOut;
+        const c = f.route.counters;
+        c.packetsIn += packetsIn;
+        c.bytesIn += bytesIn;
+        c.packetsOut += packetsOut;
+        c.bytesOut += bytesOut;
+      },
+      ended: (f, drop) => {
+        if (!this.#tcp.delete(f)) return;
+        if (drop) this.drops[drop]++;
+        f.route.counters.active--;
+        this.#account(f, true);
+      },
+    });
     const every = Math.max(50, Math.min(1000, (Math.min(this.#o.udp.idleTimeoutSeconds, this.#o.flowLogs.captureWindowSeconds) * 1000) / 4));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
@@ -278,7 +297,7 @@ export class DataPlane {
       } else {
         const created: Binding = {
           key: k, address: w.address, protocol: w.listener.protocol, listenerPort: w.port, acc: w.acc, listener: w.listener,
-          port: null, error: undefined, server: undefined, socket: undefined, flows: undefined,
+          port: null, error: undefined, tcp: undefined, socket: undefined, flows: undefined,
         };
         this.#bindings.set(k, created);
         opening.push(this.#bind(created));
@@ -307,12 +326,23 @@ export class DataPlane {
     }));
   }
 
-  /** Counters of one endpoint in one group (zeros when it never had a flow). */
+  /** Which TCP relay carries the TCP entries. */
+  get tcpBackend(): 'native' | 'node' {
+    return this.#tcpBackend.kind;
+  }
+
+  /** Bring the counters up to date with bytes the TCP relay moved but did not report yet (native). */
+  sync(): void {
+    if (this.#tcp.size > 0) this.#tcpBackend.sync();
+  }
+
+  /** Counters of one endpoint in one group (zeros when it never had a flow); call sync() first for the latest TCP bytes. */
   counters(groupArn: string, endpointId: string): EndpointCounters {
     return this.#counters.get(`${groupArn}|${endpointId}`) ?? newCounters();
   }
 
   allCounters(): Map<string, EndpointCounters> {
+    this.sync();
     return this.#counters;
   }
 
@@ -323,10 +353,10 @@ export class DataPlane {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const f of [...this.#tcp]) this.#endTcp(f, true);
     const all = [...this.#bindings.values()];
     this.#bindings.clear();
     await Promise.all(all.map((b) => this.#unbind(b)));
+    await this.#tcpBackend.close();
   }
 
   // ---- binding ---------------------------------------------------------------------------
@@ -341,19 +371,15 @@ export class DataPlane {
         resolve();
       };
       if (b.protocol === 'TCP') {
-        const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => this.#onTcp(b, client));
-        server.once('error', failed);
-        server.listen({ host: b.address, port: wantPort, exclusive: true, backlog: 4096 }, () => {
-          server.removeListener('error', failed);
-          server.on('error', (err) => errorChannel.hasSubscribers && errorChannel.publish({ error: err }));
-          b.server = server;
-          b.port = (server.address() as { port: number }).port;
+        this.#tcpBackend.listen(b.address, wantPort, (clientAddress, clientPort) => this.#onTcp(b, clientAddress, clientPort)).then((entry) => {
+          b.tcp = entry;
+          b.port = entry.port;
           if (!this.#bindings.has(b.key) || this.#closed) {
-            server.close();
-            b.server = undefined;
+            b.tcp = undefined;
+            return entry.close();
           }
-          resolve();
-        });
+          return undefined;
+        }, failed).finally(resolve);
       } else {
         const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
         socket.once('error', failed);
@@ -377,11 +403,10 @@ export class DataPlane {
   #unbind(b: Binding): Promise<void> {
     return new Promise((resolve) => {
       if (b.flows) for (const f of [...b.flows.values()]) this.#endUdp(f);
-      if (b.server) {
-        const s = b.server;
-        b.server = undefined;
-        for (const f of [...this.#tcp]) if (f.binding === b) this.#endTcp(f, true);
-        s.close(() => resolve());
+      if (b.tcp) {
+        const entry = b.tcp;
+        b.tcp = undefined;
+        void entry.close().then(resolve);
       } else if (b.socket) {
         const s = b.socket;
         b.socket = undefined;
@@ -447,84 +472,21 @@ export class DataPlane {
 
   // ---- TCP -------------------------------------------------------------------------------
 
-  #onTcp(b: Binding, client: Socket): void {
-    const clientAddress = client.remoteAddress;
-    const clientPort = client.remotePort;
-    if (clientAddress === undefined || clientPort === undefined || this.#closed) {
-      client.destroy();
-      return;
-    }
-    if (this.#tcp.size >= this.#o.tcp.maxConnections) {
-      const oldest = this.#tcp.values().next().value as TcpFlow | undefined;
-      if (oldest) {
-        this.drops.evicted++;
-        this.#endTcp(oldest, true);
-      }
-    }
+  /** A new connection on a TCP entry: route it (undefined: the backend resets it), the backend relays it. */
+  #onTcp(b: Binding, clientAddress: string, clientPort: number): TcpFlow | undefined {
+    if (this.#closed) return undefined;
     const routed = this.#route(b, 'TCP', clientAddress, clientPort);
-    if (!routed) {
-      client.resetAndDestroy();
-      return;
-    }
+    if (!routed) return undefined;
     const { route, edge } = routed;
     const now = Date.now();
-    const upstream = connect({ host: route.address, port: route.port, localAddress: route.preserve ? clientAddress : b.address, noDelay: true, allowHalfOpen: true });
     const f: TcpFlow = {
       binding: b, route, clientAddress, clientPort, edge, started: now, windowStart: now, lastActive: now,
-      packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, sourcePort: undefined, sourceAddress: undefined, client, upstream, closed: 0,
+      packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, sourcePort: undefined, sourceAddress: undefined,
+      address: route.address, port: route.port, localAddress: route.preserve ? clientAddress : b.address,
+      wantsSource: b.acc.flowLogs.enabled && this.#flowLogs.enabled,
     };
     this.#tcp.add(f);
-    client.setTimeout(this.#o.tcp.idleTimeoutSeconds * 1000, () => this.#endTcp(f, true));
-    // The upstream's own address only matters to flow logs (a getsockname per connection otherwise).
-    if (b.acc.flowLogs.enabled && this.#flowLogs.enabled) {
-      upstream.once('connect', () => {
-        f.sourceAddress = upstream.localAddress;
-        f.sourcePort = upstream.localPort;
-      });
-    }
-    const c = route.counters;
-    client.on('data', (d: Buffer) => {
-      f.packetsIn++;
-      f.bytesIn += d.length;
-      c.packetsIn++;
-      c.bytesIn += d.length;
-      if (!upstream.write(d)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
-    });
-    upstream.on('data', (d: Buffer) => {
-      f.packetsOut++;
-      f.bytesOut += d.length;
-      c.packetsOut++;
-      c.bytesOut += d.length;
-      if (!client.write(d)) {
-        upstream.pause();
-        client.once('drain', () => upstream.resume());
-      }
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    client.on('error', () => this.#endTcp(f, true));
-    upstream.on('error', () => {
-      if (f.bytesOut === 0) this.drops.upstream_error++;
-      this.#endTcp(f, true);
-    });
-    const closed = () => {
-      if (++f.closed === 2) this.#endTcp(f, false);
-    };
-    client.on('close', closed);
-    upstream.on('close', closed);
-  }
-
-  #endTcp(f: TcpFlow, destroy: boolean): void {
-    if (destroy) {
-      f.client.destroy();
-      f.upstream.destroy();
-    }
-    if (!this.#tcp.delete(f)) return;
-    f.route.counters.active--;
-    this.#account(f, true);
+    return f;
   }
 
   // ---- UDP -------------------------------------------------------------------------------
@@ -675,6 +637,8 @@ export class DataPlane {
         else if (now - f.windowStart >= window) this.#account(f, false);
       }
     }
+    if (this.#tcp.size === 0) return;
+    this.#tcpBackend.sync();
     for (const f of this.#tcp) if (now - f.windowStart >= window) this.#account(f, false);
   }
 }

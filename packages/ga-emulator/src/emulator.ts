@@ -22,6 +22,7 @@ import { renderMetrics } from './metrics.js';
 import { resolveOptions } from './options.js';
 import type { EmulatorOptions, ResolvedOptions, Vantage } from './options.js';
 import { EndpointRegistry, VantageTable } from './registry.js';
+import { chooseTcpBackend } from './tcp.js';
 import type { LatLon } from './routing.js';
 
 /** diagnostics_channel of accelerator status changes: `{ acceleratorArn, status: 'IN_PROGRESS' | 'DEPLOYED' | 'DELETED' }`. */
@@ -78,6 +79,8 @@ export interface EmulatorState {
   readonly vantages: readonly Vantage[];
   readonly defaultLocation: LatLon;
   readonly activeFlows: { readonly tcp: number; readonly udp: number };
+  /** What relays TCP entries (the `tcpBackend` option), and why 'auto' did not get native (undefined when it did or was not asked to). */
+  readonly tcpBackend: { readonly kind: 'native' | 'node' | undefined; readonly fallback: string | undefined };
   readonly drops: Readonly<Record<DropReason, number>>;
   readonly healthChecks: { readonly checks: number; readonly passed: number; readonly failed: number };
   readonly api: Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -85,7 +88,7 @@ export interface EmulatorState {
 }
 
 export interface Emulator {
-  /** Bind the API server. Resolves with its URL. */
+  /** Load the TCP relay (tcpBackend) and bind the API server. Resolves with its URL; rejects with BindError, or InvalidOptionError for tcpBackend native where @anycast-origin/tcp-relay does not load. */
   start(): Promise<{ apiUrl: string }>;
   /** Stop health checks, close every entry, flow and the API server; flush flow logs. Idempotent. */
   close(): Promise<void>;
@@ -112,6 +115,7 @@ const lastPart = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const o = resolveOptions(options);
   let dataPlane: DataPlane | undefined;
+  let tcpFallback: string | undefined;
   const invalidate = () => dataPlane?.invalidate();
   const registry = new EndpointRegistry(o.endpoints, invalidate);
   const vantages = new VantageTable(o.vantages, o.defaultLocation, invalidate);
@@ -192,6 +196,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
 
   const state = (): EmulatorState => {
+    dataPlane?.sync();
     const entries = dataPlane?.entries() ?? [];
     return {
       apiUrl,
@@ -221,6 +226,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       vantages: vantages.list(),
       defaultLocation: vantages.defaultLocation,
       activeFlows: dataPlane?.activeFlows ?? { tcp: 0, udp: 0 },
+      tcpBackend: { kind: dataPlane?.tcpBackend, fallback: tcpFallback },
       drops: { ...(dataPlane?.drops ?? { no_route: 0, endpoint_unregistered: 0, oversized: 0, upstream_error: 0, evicted: 0 }) },
       healthChecks: { ...health.counts },
       api: Object.fromEntries([...apiCounts].map(([op, m]) => [op, Object.fromEntries(m)])),
@@ -240,7 +246,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     async start() {
       if (phase !== 'idle') throw new InvalidStateError(`start(): the emulator is ${phase}; start() can be called once`);
       phase = 'starting';
-      dataPlane = new DataPlane(o, registry, vantages, health, flowLogs);
+      let tcp;
+      try {
+        tcp = await chooseTcpBackend(o.tcpBackend);
+      } catch (e) {
+        phase = 'closed';
+        throw e;
+      }
+      tcpFallback = tcp.fallback;
+      dataPlane = new DataPlane(o, registry, vantages, health, flowLogs, tcp);
       const s = createApiServer({ call, metrics: () => renderMetrics(state()), state, count });
       try {
         await new Promise<void>((resolve, reject) => {

@@ -98,9 +98,13 @@ export const OPTIONS = o.group({
     }),
     timeoutMs: o.integer({ min: 10, max: 60_000, default: 5000, unit: 'ms', doc: 'Time one health check may take (capped at the interval).' }),
   }, { doc: 'Health checks.' }),
+  tcpBackend: o.enum(['auto', 'native', 'node'], {
+    default: 'auto',
+    doc: "What relays TCP entries: 'native' @anycast-origin/tcp-relay (an optional dependency, Linux: bytes moved in C, about a third of the CPU per new connection; start() rejects where it does not load), 'node' node:net, 'auto' native where it loads, else node (state().tcpBackend says which, and why not native).",
+  }),
   tcp: o.group({
     idleTimeoutSeconds: o.number({ min: 0.1, max: 86_400, default: 300, unit: 's', doc: 'A TCP flow with no data either way for this long is closed (AWS: 300 s).' }),
-    maxConnections: o.integer({ min: 1, max: 1_000_000, default: 4096, doc: 'Relayed TCP connections at once; at the limit the oldest is closed for a new one.' }),
+    maxConnections: o.integer({ min: 1, max: 1_000_000, default: 4096, doc: 'Relayed TCP connections at once; at the limit one is closed for a new one (native: the least recently active, node: the oldest).' }),
   }, { doc: 'TCP relay.' }),
   udp: o.group({
     idleTimeoutSeconds: o.number({ min: 0.1, max: 86_400, default: 30, unit: 's', doc: 'A UDP flow with no datagram either way for this long ends (AWS: 30 s).' }),

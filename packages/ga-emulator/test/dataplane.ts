@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { FLOW_CHANNEL } from '../src/index.js';
 import type { Emulator } from '../src/index.js';
 import {
-  build, dnsOrigin, entryOf, firstTxt, httpGet, httpOrigin, pool, query, startEmulator, tally, udpAsk, waitFor,
+  build, dnsOrigin, entryOf, firstTxt, httpGet, httpOrigin, onTcpBackend, pool, query, startEmulator, tally, TCP_BACKENDS, udpAsk, waitFor,
 } from './fixtures/lab.js';
 import type { Origin } from './fixtures/lab.js';
 
@@ -119,8 +119,8 @@ t.test('client affinity: SOURCE_IP keeps a client on one endpoint, NONE spreads 
   t.equal(endpoints.size, 3, 'and clients spread over the endpoints');
 });
 
-t.test('flows keep their endpoint through dial, weight and health changes; only new flows move', async (t) => {
-  const emulator = await startEmulator(t, { addressPool: '127.43.128.0/24', vantages: [{ address: '127.43.2.1', ...BERLIN }] });
+for (const tcpBackend of TCP_BACKENDS) t.test(`flows keep their endpoint through dial, weight and health changes; only new flows move (tcpBackend ${tcpBackend})`, onTcpBackend(tcpBackend), async (t) => {
+  const emulator = await startEmulator(t, { tcpBackend, addressPool: '127.43.128.0/24', vantages: [{ address: '127.43.2.1', ...BERLIN }] });
   const fraHttp = await httpOrigin(t, 21, 'eu-central-1', '127.43.1.1');
   const iadHttp = await httpOrigin(t, 22, 'us-east-1', '127.43.1.2');
   const fraDns = await dnsOrigin(t, 21, 'eu-central-1', '127.43.1.1');
@@ -180,8 +180,8 @@ t.test('flows keep their endpoint through dial, weight and health changes; only 
   t.equal(emulator.state().activeFlows.tcp, 1);
 });
 
-t.test('client IP preservation: the endpoint sees the client\'s address (on) or the entry\'s (off)', async (t) => {
-  const emulator = await startEmulator(t, { addressPool: '127.44.128.0/24' });
+for (const tcpBackend of TCP_BACKENDS) t.test(`client IP preservation: the endpoint sees the client's address (on) or the entry's (off) (tcpBackend ${tcpBackend})`, onTcpBackend(tcpBackend), async (t) => {
+  const emulator = await startEmulator(t, { tcpBackend, addressPool: '127.44.128.0/24' });
   const http = await httpOrigin(t, 31, 'us-west-2', '127.44.1.1');
   const dns = await dnsOrigin(t, 31, 'us-west-2', '127.44.1.1');
   for (const preserve of [true, false]) {
@@ -223,8 +223,8 @@ t.test('a new endpoint gets no traffic until it passes a health check', async (t
   t.ok(ids.filter((i) => i === relit.id).length > 100, 'once healthy it takes its weight\'s share (255 of 383)');
 });
 
-t.test('floods: new UDP flows beyond the limit, idle TCP connections beyond the limit, oversized datagrams', async (t) => {
-  const emulator = await startEmulator(t, { addressPool: '127.46.128.0/24', udp: { maxFlows: 50, maxDatagramBytes: 1200 }, tcp: { maxConnections: 40 } });
+for (const tcpBackend of TCP_BACKENDS) t.test(`floods: new UDP flows beyond the limit, idle TCP connections beyond the limit, oversized datagrams (tcpBackend ${tcpBackend})`, onTcpBackend(tcpBackend), async (t) => {
+  const emulator = await startEmulator(t, { tcpBackend, addressPool: '127.46.128.0/24', udp: { maxFlows: 50, maxDatagramBytes: 1200 }, tcp: { maxConnections: 40 } });
   const http = await httpOrigin(t, 51, 'us-west-2', '127.46.1.1');
   const dns = await dnsOrigin(t, 51, 'us-west-2', '127.46.1.1');
   const built = await build(emulator, [

@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { ApiError, BindError, DEPLOY_CHANNEL, ERROR_CHANNEL, InvalidStateError, createEmulator } from '../src/index.js';
 import type { Emulator, EntryInfo } from '../src/index.js';
-import { build, dnsOrigin, httpGet, httpOrigin, instanceId, startEmulator } from './fixtures/lab.js';
+import { build, dnsOrigin, httpGet, httpOrigin, instanceId, onTcpBackend, startEmulator, TCP_BACKENDS } from './fixtures/lab.js';
 
 type Out = Record<string, Record<string, string>>;
 
@@ -128,8 +128,8 @@ t.test('deployed() of an unknown accelerator rejects; deletion is published', as
   t.same(statuses, ['IN_PROGRESS', 'DEPLOYED', 'DELETED']);
 });
 
-t.test('the state snapshot: deployed configuration, entries, endpoints with health and counters', async (t) => {
-  const e = await startEmulator(t, { addressPool: '127.84.0.0/24', vantages: [{ address: '127.84.2.1', lat: 48.86, lon: 2.35, name: 'paris', edge: 'CDG50' }] });
+for (const tcpBackend of TCP_BACKENDS) t.test(`the state snapshot: deployed configuration, entries, endpoints with health and counters (tcpBackend ${tcpBackend})`, onTcpBackend(tcpBackend), async (t) => {
+  const e = await startEmulator(t, { tcpBackend, addressPool: '127.84.0.0/24', vantages: [{ address: '127.84.2.1', lat: 48.86, lon: 2.35, name: 'paris', edge: 'CDG50' }] });
   const http = await httpOrigin(t, 1, 'eu-west-3', '127.84.1.1');
   const dns = await dnsOrigin(t, 1, 'eu-west-3', '127.84.1.1');
   const built = await build(e, [
@@ -140,6 +140,7 @@ t.test('the state snapshot: deployed configuration, entries, endpoints with heal
   t.match((await httpGet(entry, '/', '127.84.2.1')).body, http.id);
   const s = e.state();
   const acc = s.accelerators[0];
+  t.same(s.tcpBackend, { kind: tcpBackend, fallback: undefined }, 'the TCP relay asked for');
   t.match(acc, { name: 'lab', status: 'DEPLOYED', enabled: true });
   const l = acc?.listeners.find((x) => x.protocol === 'TCP');
   t.equal(l?.entries.length, 2, 'one entry per static address');

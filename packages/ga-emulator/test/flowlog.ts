@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { FLOW_LOG_FIELDS, flowLogKey, formatFlowRecord } from '../src/index.js';
 import type { FlowRecord } from '../src/index.js';
-import { build, dnsOrigin, entryOf, httpGet, httpOrigin, query, startEmulator, udpAsk, waitFor } from './fixtures/lab.js';
+import { build, dnsOrigin, entryOf, httpGet, httpOrigin, onTcpBackend, query, startEmulator, TCP_BACKENDS, udpAsk, waitFor } from './fixtures/lab.js';
 
 const record: FlowRecord = {
   accountId: '123456789012', acceleratorId: '1234abcd-abcd-1234-abcd-1234abcdefab', clientIp: '127.20.0.1', clientPort: 40000, acceleratorIp: '127.77.0.1',
@@ -29,13 +29,13 @@ t.test('record format: AWS\'s fields in AWS\'s order, version 1.0 or 2.0, - wher
   t.equal(flowLogKey('1', 'a', 'b', undefined, new Date(0)), 'b/AWSLogs/1/globalaccelerator/us-west-2/1970/01/01/1_globalaccelerator_a_19700101T0000Z_emulator.log');
 });
 
-t.test('records for real flows, to a stream and to S3-shaped files, only with FlowLogsEnabled', async (t) => {
+for (const tcpBackend of TCP_BACKENDS) t.test(`records for real flows, to a stream and to S3-shaped files, only with FlowLogsEnabled (tcpBackend ${tcpBackend})`, onTcpBackend(tcpBackend), async (t) => {
   const dir = t.testdir({});
   const stream = new PassThrough();
   let lines: string[] = [];
   stream.on('data', (d: Buffer) => (lines = lines.concat(d.toString().split('\n').filter(Boolean))));
   const emulator = await startEmulator(t, {
-    addressPool: '127.85.0.0/24', udp: { idleTimeoutSeconds: 0.2 }, flowLogs: { stream, directory: dir },
+    tcpBackend, addressPool: '127.85.0.0/24', udp: { idleTimeoutSeconds: 0.2 }, flowLogs: { stream, directory: dir },
     vantages: [{ address: '127.85.2.1', lat: 50.11, lon: 8.68, edge: 'FRA50' }],
   });
   const http = await httpOrigin(t, 1, 'eu-central-1', '127.85.1.1');
@@ -64,6 +64,9 @@ t.test('records for real flows, to a stream and to S3-shaped files, only with Fl
   t.equal(udpIn[17], '127.85.2.1', 'preserved: the endpoint saw the client\'s address');
   t.ok(Number(udpOut[12]) > 0, 'the answer\'s bytes on the EGRESS record');
   t.same([tcpIn[0], tcpIn[17], tcpIn[2]], ['1.0', tcp.address, emulator.state().accelerators[0]?.id], 'TCP without preservation: version 1.0, from the entry address');
+  const tcpOut = fields.find((f) => f[9] === '6' && f[21] === 'EGRESS') as string[];
+  t.ok(Number(tcpIn[18]) > 0 && Number(tcpIn[18]) < 65536, `the upstream connection's own port (${tcpIn[18]})`);
+  t.ok(Number(tcpIn[11]) >= 1 && Number(tcpIn[12]) > 0 && Number(tcpOut[12]) > 0, 'the request\'s and the answer\'s packets and bytes');
   await emulator.close();
   const base = join(dir, 'flow-bucket', 'lab', 'AWSLogs', '123456789012', 'globalaccelerator', 'us-west-2');
   t.ok(existsSync(base), 'files under the S3 key layout');

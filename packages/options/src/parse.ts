@@ -83,8 +83,11 @@ export function explain(schema: z.ZodType, input: unknown, first: Issue, root = 
   const found = deepest(first);
   const issue = found.issue;
   let path = found.path;
-  // Inside a custom option (a record, a union of shapes), the option itself is named.
+  // Inside a custom option (a record, a union of shapes), the option itself is named, and the
+  // value inside it that failed is told after `got` (`faults must be ..., got
+  // ListAccelerators.rate = 2 (Too big: ...)`).
   while (path.length > 0 && metaAt(schema, path) === undefined) path = path.slice(0, -1);
+  const inner = found.path.slice(path.length);
   const meta = metaAt(schema, path);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
@@ -94,7 +97,9 @@ export function explain(schema: z.ZodType, input: unknown, first: Issue, root = 
   }
   const option = path.length === 0 ? root : optionName(path);
   const value = valueAt(input, path);
-  const got = describeValue(value);
+  const got = inner.length > 0
+    ? `${optionName(inner)} = ${describeValue(valueAt(input, found.path))} (${issue.message})`
+    : describeValue(value);
   if (!meta) return { option, message: `is invalid (${issue.message}), got ${got}`, kind: 'invalid' };
   if (value === undefined && meta.required) return { option, message: `is required (${meta.expects})`, kind: 'required' };
   const kind = issue.code === 'too_small' ? 'too-small' : issue.code === 'too_big' ? 'too-big' : 'invalid';

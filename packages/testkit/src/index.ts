@@ -82,3 +82,4 @@ export async function freePort(): Promise<number> {
 }
 export { knotConf, nginxConf, nsdConf } from './peers.js';
 export type { DnsPeerConfig, NginxPeerConfig } from './peers.js';
+export { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, nodeDir, unpackedAddon } from './addon.js';

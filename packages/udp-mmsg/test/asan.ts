@@ -8,8 +8,10 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { needs, run } from '@anycast-origin/testkit';
-import { nodeDir } from './fixtures/node-dir.js';
+import { needs, nodeDir, run } from '@anycast-origin/testkit';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

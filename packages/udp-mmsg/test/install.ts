@@ -4,28 +4,18 @@
  * install still succeeds with a message naming what to install.
  */
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { needs, run } from '@anycast-origin/testkit';
-import { nodeDir } from './fixtures/node-dir.js';
+import { needs, nodeDir, run, unpackedAddon } from '@anycast-origin/testkit';
+
+// A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
+t.setTimeout(300_000);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function unpacked(dir: string): string {
-  const pkg = join(dir, 'udp-mmsg');
-  mkdirSync(join(pkg, 'scripts'), { recursive: true });
-  mkdirSync(join(pkg, 'node_modules'), { recursive: true });
-  for (const f of ['package.json', 'binding.gyp', 'src/udp_mmsg.c', 'src/udp_mmsg.h', 'scripts/install.mjs']) cpSync(join(ROOT, f), join(pkg, f));
-  const req = createRequire(import.meta.url);
-  symlinkSync(dirname(req.resolve('node-gyp-build/package.json')), join(pkg, 'node_modules', 'node-gyp-build'));
-  symlinkSync(dirname(req.resolve('node-gyp/package.json')), join(pkg, 'node_modules', 'node-gyp'));
-  // npm puts the package's bins on PATH for its scripts; node-gyp-build calls node-gyp-build-test.
-  mkdirSync(join(pkg, 'node_modules', '.bin'));
-  symlinkSync(join(dirname(req.resolve('node-gyp-build/package.json')), 'build-test.js'), join(pkg, 'node_modules', '.bin', 'node-gyp-build-test'));
-  return pkg;
-}
+const FILES = ['package.json', 'binding.gyp', 'src/udp_mmsg.c', 'src/udp_mmsg.h', 'scripts/install.mjs'];
+const unpacked = (dir: string) => unpackedAddon(dir, ROOT, 'udp-mmsg', FILES);
 
 t.test('with a compiler: the hook builds the addon and says nothing more', needs('g++', 'g++'), async (t) => {
   const pkg = unpacked(t.testdir({}));
