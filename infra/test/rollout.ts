@@ -32,7 +32,7 @@ function record(t: Test): RolloutEvent[] {
 t.test('GIVEN two regions of two instances behind the emulator and a steady probe WHEN the fleet rolls in place THEN every instance serves the new version and no request fails', async (t) => {
   const lab = await startLab(t);
   const events = record(t);
-  const probe = steadyProbe(lab);
+  const probe = steadyProbe(lab, t);
   const report = await rollout(lab.conn, planOf(lab), inPlace(lab), OPTIONS);
   const seen = await probe.stop();
   t.equal(seen.failed, 0, `no failed request (${seen.ok} answered): ${seen.errors.slice(0, 5).join('; ')}`);
@@ -53,7 +53,7 @@ t.test('GIVEN two regions of two instances behind the emulator and a steady prob
 t.test('GIVEN regions rolled two at a time THEN each region still drains one instance at a time', async (t) => {
   const lab = await startLab(t);
   const events = record(t);
-  const probe = steadyProbe(lab);
+  const probe = steadyProbe(lab, t);
   await rollout(lab.conn, planOf(lab), inPlace(lab), { ...OPTIONS, regionsAtOnce: 2 });
   t.equal((await probe.stop()).failed, 0);
   const drained = new Map<string, number>();
@@ -87,7 +87,7 @@ t.test('drainBlockers: a region of one instance cannot roll without failing over
 t.test('GIVEN an update that fails THEN the rollout stops there with the instance drained, and nothing after it is touched', async (t) => {
   const lab = await startLab(t);
   const failing: InstanceUpdater = { update: async () => { throw new Error('the SSM command failed (Failed)'); } };
-  const probe = steadyProbe(lab);
+  const probe = steadyProbe(lab, t);
   await t.rejects(rollout(lab.conn, planOf(lab), failing, OPTIONS), {
     name: 'RolloutError', endpointId: instanceIdOf(1),
     message: `updating ${instanceIdOf(1)} in us-east-1 failed, so it stays drained (weight 0; \`gactl undrain ${instanceIdOf(1)}\` restores it): the SSM command failed (Failed)`,
@@ -133,7 +133,7 @@ t.test('GIVEN an updater that replaces instances (new endpoint ids, as terraform
       return { endpointId: id };
     },
   };
-  const probe = steadyProbe(lab);
+  const probe = steadyProbe(lab, t);
   const plan = planOf(lab);
   const report = await rollout(lab.conn, plan, replacing, OPTIONS);
   t.equal((await probe.stop()).failed, 0);
@@ -150,7 +150,7 @@ t.test('GIVEN an updater that replaces instances (new endpoint ids, as terraform
 
 t.test('control: the same probe sees failures when instances are stopped without a drain (what one apply replacing every instance did)', async (t) => {
   const lab = await startLab(t);
-  const probe = steadyProbe(lab);
+  const probe = steadyProbe(lab, t);
   await new Promise((r) => setTimeout(r, 300));
   for (const i of lab.instances.values()) await i.origin?.close();
   await new Promise((r) => setTimeout(r, 500));
