@@ -90,7 +90,8 @@ t.test('coverage: 100% as tap requires it, or floors per package checked after t
     const floors = w.pkg.coverageThresholds ?? {};
     t.same(Object.keys(floors).sort(), ['branches', 'functions', 'lines', 'statements'], `${w.dir}: a floor for each figure`);
     t.ok(Object.values(floors).every((v) => Number.isInteger(v) && v >= 0 && v <= 100), `${w.dir}: floors are whole percents`);
-    t.match(w.pkg.scripts.test, /^tap && node \.\.\/\.\.\/scripts\/coverage\.mjs$/, `${w.dir}: the floors are checked after tap`);
+    t.match(w.pkg.scripts.test, /^tap && node (\.\.\/)+scripts\/coverage\.mjs$/, `${w.dir}: the floors are checked after tap`);
+    t.ok(existsSync(join(ROOT, w.dir, w.pkg.scripts.test.replace(/^tap && node /, ''))), `${w.dir}: the check's path resolves from the workspace`);
     t.ok((w.pkg.tap['coverage-report'] as string[] | undefined)?.includes('json-summary'), `${w.dir}: tap writes the summary the check reads`);
   }
 });

@@ -16,6 +16,9 @@ import { hasCommand, isCI, run } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+// A fresh clone, npm ci, builds, the artifact, synth and the lab: minutes, not the package's 60 s.
+t.setTimeout(25 * 60_000);
+
 /** Commands the test does not run, and why. */
 const NOT_RUN: [RegExp, string][] = [
   [/^npm test\b/, 'it is the suite this test is part of'],
