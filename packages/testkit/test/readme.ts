@@ -36,7 +36,8 @@ const LONG_RUNNING: [RegExp, RegExp][] = [
 export function readmeCommands(readme: string): string[] {
   const out: string[] = [];
   for (const block of readme.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    for (const raw of (block[1] ?? '').split('\n')) {
+    // A line ending in a backslash goes on with the next one, as in a shell.
+    for (const raw of (block[1] ?? '').replace(/\\\n/g, ' ').split('\n')) {
       const line = raw.replace(/\s+#.*$/, '').trim();
       if (line && !line.startsWith('#')) out.push(line);
     }
@@ -46,6 +47,7 @@ export function readmeCommands(readme: string): string[] {
 
 t.test('the README\'s commands, each split as a user runs them', async (t) => {
   t.same(readmeCommands('x\n```sh\nnpm ci && npm start   # a comment\n# only a comment\n\ncurl -s http://x/\n```\n'), ['npm ci && npm start', 'curl -s http://x/']);
+  t.same(readmeCommands('```sh\nsudo apt-get install -y a \\\n  b c\n```\n'), ['sudo apt-get install -y a    b c']);
 });
 
 const needsTools = ['git', 'curl', 'dig'].filter((c) => !hasCommand(c));
