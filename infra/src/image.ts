@@ -67,6 +67,11 @@ export const AL2023: OriginImage = Object.freeze({
  * installs AWS's package from the region's `amazon-ssm-<region>` bucket (readable through the
  * gateway endpoint when ssmEndpoints is on).
  */
+/** Where AWS publishes SSM Agent's Debian package for a region (the region's own bucket, so a gateway endpoint reaches it). */
+export function ssmAgentDebUrl(region: string): string {
+  return `https://amazon-ssm-${region}.s3.${region}.amazonaws.com/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb`;
+}
+
 export const DEBIAN13: OriginImage = Object.freeze({
   name: 'Debian 13',
   amiParameter: (arch: Architecture) => `/aws/service/debian/release/13/latest/${arch === 'x86_64' ? 'amd64' : 'arm64'}`,
@@ -81,7 +86,7 @@ export const DEBIAN13: OriginImage = Object.freeze({
   ssmAgent: (region: string) => [
     'if ! systemctl is-enabled --quiet amazon-ssm-agent; then',
     '  agent=$(mktemp)',
-    `  retry curl -fsSL --max-time 120 -o "$agent" "https://amazon-ssm-${region}.s3.${region}.amazonaws.com/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb"`,
+    `  retry curl -fsSL --max-time 120 -o "$agent" "${ssmAgentDebUrl(region)}"`,
     '  retry dpkg -i "$agent"',
     '  rm -f "$agent"',
     '  retry systemctl enable --now amazon-ssm-agent',

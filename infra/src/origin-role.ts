@@ -29,6 +29,8 @@ export interface OriginRoleProps {
 }
 
 export const SSM_MANAGED_POLICY_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
+/** The service that assumes the instances' role. */
+export const EC2_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
 
 export class OriginRole extends Construct {
   readonly role: IamRole;
@@ -46,7 +48,7 @@ export class OriginRole extends Construct {
       description: 'anycast-origin instances: SSM Session Manager and read of the origin artifact',
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [{ Effect: 'Allow', Principal: { Service: EC2_SERVICE_PRINCIPAL }, Action: 'sts:AssumeRole' }],
       }),
     });
     const attachment = ssm ? [new IamRolePolicyAttachment(this, 'ssm', { ...p, role: this.role.name, policyArn: SSM_MANAGED_POLICY_ARN })] : [];

@@ -2,6 +2,7 @@ import t from 'tap';
 import { DEFAULT_REGIONS } from '@anycast-origin/config';
 import { DRAIN_TAG_PREFIX, drainTagKey } from '@anycast-origin/gactl';
 import { endpointGroupAddress, IGNORED_TAG_PREFIXES, testCommandFormats } from '../src/anycast-stack.js';
+import { EC2_SERVICE_PRINCIPAL } from '../src/origin-role.js';
 import { dataSources, ref, resourceCounts, resources, synthConfig, testConfig } from './fixtures/synth.js';
 import type { Json } from './fixtures/synth.js';
 
@@ -166,7 +167,7 @@ t.test('default config: the seed service, four regions x two instances', async (
     t.ok(policy.includes(`"Resource" = [${DEFAULT_REGIONS.map((r) => `"\${aws_s3_bucket.artifact_${regionId(r)}_bucket.arn}/${key}"`).join(', ')}]`), 'the objects, not the buckets or a wildcard');
     t.notMatch(policy, /\*/, 'no wildcard');
     const assume = JSON.parse(resources(json, 'aws_iam_role').origin_role_role?.assume_role_policy as string) as Json;
-    t.same(assume.Statement, [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    t.same(assume.Statement, [{ Effect: 'Allow', Principal: { Service: EC2_SERVICE_PRINCIPAL }, Action: 'sts:AssumeRole' }]);
   });
 
   t.test('THEN each boot script installs its region\'s copy, exactly the uploaded version, checked against its SHA-256', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { TerraformVariable } from 'cdktf';
+import { ssmAgentDebUrl } from '../src/image.js';
 import { OriginFleet } from '../src/origin-fleet.js';
 import { dataSources, ref, regionParts, resources, synthStack, testConfig } from './fixtures/synth.js';
 import type { RegionParts } from './fixtures/synth.js';
@@ -47,7 +48,7 @@ t.test('GIVEN publicIp WHEN synthesized THEN each instance asks for a public IPv
   const p = regionParts(testConfig({ regions: [{ region: 'us-east-1', publicIp: true }] }));
   const instances = Object.values(resources(synthStack(p.stack), 'aws_instance'));
   t.ok(instances.every((i) => i.associate_public_ip_address === true));
-  t.ok(instances.every((i) => (i.user_data as string).includes('https://amazon-ssm-us-east-1.s3.us-east-1.amazonaws.com/latest/debian_$(dpkg --print-architecture)/amazon-ssm-agent.deb')));
+  t.ok(instances.every((i) => (i.user_data as string).includes(`retry curl -fsSL --max-time 120 -o "$agent" "${ssmAgentDebUrl('us-east-1')}"`)));
 });
 
 t.test('SSM Agent only where SSM is reachable: ssmEndpoints yes, private origins without them no', async (t) => {

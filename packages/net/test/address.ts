@@ -47,6 +47,6 @@ t.test('bytes, family, loopback', async (t) => {
   t.ok(isLoopback('127.9.9.9'));
   t.ok(isLoopback('::1'));
   t.ok(isLoopback('::ffff:127.0.0.1'));
-  t.notOk(isLoopback('169.254.169.254'));
+  t.notOk(isLoopback('169.254.0.1'), 'link-local is not loopback');
   t.notOk(isLoopback('x'));
 });
