@@ -9,12 +9,10 @@
  * with that message when missing, a failure under CI=true.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, run } from '@anycast-origin/testkit';
+import { arm64Package, arm64Requirements, startArm64Script } from '@anycast-origin/testkit';
 
 // A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
 t.setTimeout(300_000);
@@ -23,11 +21,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and relays connections', arm64Requirements(), async (t) => {
   const pkg = t.testdir({});
-  cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  copyProductionDependencies(ROOT, join(pkg, 'node_modules'));
-  mkdirSync(join(pkg, 'prebuilds', 'linux-arm64'), { recursive: true });
-  const built = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--arch', 'arm64', '--out', join(pkg, 'prebuilds', 'linux-arm64', 'node.napi.node')], { cwd: ROOT, timeoutMs: 120_000 });
+  const built = await arm64Package(ROOT, pkg);
   t.equal(built.code, 0, `cross build: ${built.stderr}`);
 
   const upstream = createServer((s) => s.on('data', (d) => s.end(`arm64 relayed ${d.toString()}`)));
@@ -42,16 +36,9 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and relays connecti
     process.stdout.write(JSON.stringify({ port: l.port, available: m.available(), arch: process.arch }) + '\\n');
     process.stdin.on('end', () => relay.close().then(() => { process.stdout.write(JSON.stringify(ends) + '\\n'); process.exit(0); }));
     process.stdin.resume();`;
-  const child = spawn('qemu-aarch64-static', ['-L', ARM64_SYSROOT, arm64Node(), '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { child, ready: first, output } = await startArm64Script(script);
   t.teardown(() => { child.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('\n') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-  const ready = JSON.parse(out.split('\n')[0] || 'null') as { port: number; available: boolean; arch: string } | null;
-  if (!ready) throw new Error(`arm64 Node.js did not start the relay: ${err}`);
+  const ready = first as { port: number; available: boolean; arch: string };
   t.same({ available: ready.available, arch: ready.arch }, { available: true, arch: 'arm64' });
 
   const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => new Promise<string>((resolve, reject) => {
@@ -65,6 +52,6 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and relays connecti
   t.same(answers, Array.from({ length: 10 }, (_, i) => `arm64 relayed c${i}`));
   child.stdin.end();
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  t.equal(code, 0, err);
-  t.same(JSON.parse(out.split('\n')[1] ?? '[]'), Array(10).fill('closed'), 'every flow reported closed');
+  t.equal(code, 0, output().err);
+  t.same(JSON.parse(output().out.split('\n')[1] ?? '[]'), Array(10).fill('closed'), 'every flow reported closed');
 });

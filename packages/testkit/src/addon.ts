@@ -3,10 +3,12 @@
  * @anycast-origin/tcp-relay): where Node's headers are, what running an arm64 build under
  * qemu needs, and a package laid out as npm installs it.
  */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { isCI, needs } from './index.js';
+import { isCI, needs, run } from './index.js';
 
 /**
  * The directory whose include/node holds Node's headers: npm's nodedir, else the prefix this
@@ -74,4 +76,45 @@ export function unpackedAddon(dir: string, root: string, name: string, files: re
   symlinkSync(dirname(req.resolve('node-gyp/package.json')), join(pkg, 'node_modules', 'node-gyp'));
   symlinkSync(join(gypBuild, 'build-test.js'), join(pkg, 'node_modules', '.bin', 'node-gyp-build-test'));
   return pkg;
+}
+
+/**
+ * The addon package at `root` as npm installs it, in `dir`: dist/, package.json, its
+ * production dependencies and prebuilds/linux-arm64 cross-built by its scripts/build.mjs.
+ * Resolves with the build's result (code 0 when built).
+ */
+export async function arm64Package(root: string, dir: string): Promise<{ code: number | null; stderr: string }> {
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+  copyProductionDependencies(root, join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'prebuilds', 'linux-arm64'), { recursive: true });
+  return run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--arch', 'arm64', '--out', join(dir, 'prebuilds', 'linux-arm64', 'node.napi.node')], { cwd: root, timeoutMs: 120_000 });
+}
+
+/** An ES module script running on the emulated arm64 Node.js, and what it has written so far. */
+export interface Arm64Script {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Its first stdout line, parsed (the script says it is ready with it). */
+  readonly ready: unknown;
+  readonly output: () => { out: string; err: string };
+}
+
+/**
+ * Start `script` on arm64 Node.js under qemu-aarch64-static and wait (up to 60 s) for its first
+ * stdout line; throws with its stderr when none comes. The caller kills `child` at teardown.
+ */
+export async function startArm64Script(script: string): Promise<Arm64Script> {
+  const child = spawn('qemu-aarch64-static', ['-L', ARM64_SYSROOT, arm64Node(), '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('\n') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const first = out.split('\n')[0];
+  if (!first || !out.includes('\n')) {
+    child.kill('SIGKILL');
+    throw new Error(`arm64 Node.js did not start the script: ${err}`);
+  }
+  return { child, ready: JSON.parse(first) as unknown, output: () => ({ out, err }) };
 }

@@ -82,4 +82,5 @@ export async function freePort(): Promise<number> {
 }
 export { knotConf, nginxConf, nsdConf } from './peers.js';
 export type { DnsPeerConfig, NginxPeerConfig } from './peers.js';
-export { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, nodeDir, unpackedAddon } from './addon.js';
+export { ARM64_SYSROOT, arm64Node, arm64Package, arm64Requirements, copyProductionDependencies, nodeDir, startArm64Script, unpackedAddon } from './addon.js';
+export type { Arm64Script } from './addon.js';

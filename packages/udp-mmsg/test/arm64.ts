@@ -10,12 +10,10 @@
  * .ci/run does). Skipped locally with that message when missing, a failure under CI=true.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARM64_SYSROOT, arm64Node, arm64Requirements, copyProductionDependencies, hasCommand, run } from '@anycast-origin/testkit';
+import { arm64Package, arm64Requirements, hasCommand, startArm64Script } from '@anycast-origin/testkit';
 
 // A cross build, qemu or AddressSanitizer: minutes on a loaded machine, not the package's 60 s.
 t.setTimeout(300_000);
@@ -25,11 +23,7 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst
   t.ok(hasCommand('qemu-aarch64-static'));
   // The package as npm installs it: dist, package.json, node-gyp-build, prebuilds/linux-arm64.
   const pkg = t.testdir({});
-  cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  copyProductionDependencies(ROOT, join(pkg, 'node_modules'));
-  mkdirSync(join(pkg, 'prebuilds', 'linux-arm64'), { recursive: true });
-  const built = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--arch', 'arm64', '--out', join(pkg, 'prebuilds', 'linux-arm64', 'node.napi.node')], { cwd: ROOT, timeoutMs: 120_000 });
+  const built = await arm64Package(ROOT, pkg);
   t.equal(built.code, 0, `cross build: ${built.stderr}`);
 
   const script = `
@@ -38,16 +32,9 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst
     process.stdout.write(JSON.stringify({ port: s.port, available: m.available(), arch: process.arch }) + '\\n');
     process.stdin.on('end', () => s.close().then(() => { process.stdout.write(JSON.stringify(s.stats) + '\\n'); process.exit(0); }));
     process.stdin.resume();`;
-  const child = spawn('qemu-aarch64-static', ['-L', ARM64_SYSROOT, arm64Node(), '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { child, ready: first, output } = await startArm64Script(script);
   t.teardown(() => { child.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('\n') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-  const ready = JSON.parse(out.split('\n')[0] || 'null') as { port: number; available: boolean; arch: string } | null;
-  if (!ready) throw new Error(`arm64 Node.js did not start the socket: ${err}`);
+  const ready = first as { port: number; available: boolean; arch: string };
   t.same({ available: ready.available, arch: ready.arch }, { available: true, arch: 'arm64' });
 
   const c = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
@@ -64,8 +51,8 @@ t.test('the arm64 prebuild loads on arm64 Node.js (emulated) and answers a burst
 
   child.stdin.end();
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  t.equal(code, 0, err);
-  const stats = JSON.parse(out.split('\n')[1] ?? '{}') as { received: number; replied: number; batches: number };
+  t.equal(code, 0, output().err);
+  const stats = JSON.parse(output().out.split('\n')[1] ?? '{}') as { received: number; replied: number; batches: number };
   t.equal(stats.received, 100);
   t.equal(stats.replied, 100);
 });
