@@ -11,14 +11,6 @@ import { KNOWN_REGIONS } from '@anycast-origin/config';
 /** Prefix of the command's environment variables. */
 export const ENV_PREFIX = 'INFRA_';
 
-const isUrl = (s: string): boolean => {
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '';
-  } catch {
-    return false;
-  }
-};
 const KNOWN = new Set<string>(KNOWN_REGIONS);
 
 /** What both commands take. */
@@ -27,7 +19,7 @@ export const COMMON = o.group({
   outputs: o.string({ doc: 'a file holding `terraform output -json` of the deployed stack', defaultText: 'terraform output -json in --stack-dir' }),
   stackDir: o.string({ doc: 'the synthesized stack, where terraform runs on the deploy\'s state', defaultText: 'infra/cdktf.out/stacks/anycast-origin' }),
   terraform: o.string({ default: 'terraform', doc: 'the terraform command' }),
-  endpointUrl: o.string({ check: isUrl, expects: 'an http:// or https:// URL', doc: 'URL of the Global Accelerator API (an emulator\'s apiUrl)', defaultText: 'AWS (the SDK\'s AWS_ENDPOINT_URL_GLOBAL_ACCELERATOR when set)' }),
+  endpointUrl: o.url({ doc: 'URL of the Global Accelerator API (an emulator\'s apiUrl)', defaultText: 'AWS (the SDK\'s AWS_ENDPOINT_URL_GLOBAL_ACCELERATOR when set)' }),
   output: o.enum(['table', 'json'], { default: 'table', doc: 'table for people, json for scripts' }),
   pollSeconds: o.number({ min: 0.01, max: 60, default: 5, unit: 's', doc: 'seconds between two reads of the accelerator while waiting' }),
 }, { doc: 'common options' });

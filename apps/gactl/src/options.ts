@@ -25,14 +25,6 @@ export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** `PROTOCOL:PORT` as --listener takes it (TCP:80, udp:53). */
 export const LISTENER_SPEC = /^(TCP|UDP):(\d{1,5})$/i;
 
-const isUrl = (s: string): boolean => {
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '';
-  } catch {
-    return false;
-  }
-};
 const isListenerSpec = (s: string): boolean => {
   const m = LISTENER_SPEC.exec(s);
   return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65_535;
@@ -54,8 +46,7 @@ const retryOptions = {
 
 /** The connection options of the library (`connect()`); the command's global flags are these and --output. */
 const connectionOptions = {
-  endpointUrl: o.string({
-    check: isUrl, expects: 'an http:// or https:// URL',
+  endpointUrl: o.url({
     doc: 'URL of the Global Accelerator API (the emulator\'s apiUrl)',
     defaultText: 'the SDK\'s: AWS_ENDPOINT_URL_GLOBAL_ACCELERATOR, else AWS_ENDPOINT_URL, else AWS',
   }),

@@ -75,17 +75,10 @@ export function validateField(name: FieldName, value: unknown, label: string = n
 /** The link-local IMDS address. Only ever used on a host that is EC2 or when asked. */
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 
-const isHttpUrl = (s: string): boolean => {
-  try {
-    return new URL(s).protocol === 'http:';
-  } catch {
-    return false;
-  }
-};
 
 const imdsSchemas = {
-  endpoint: o.string({
-    check: isHttpUrl, expects: 'an http:// URL', env: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', defaultText: `\`${DEFAULT_IMDS_ENDPOINT}\``,
+  endpoint: o.url({
+    protocols: ['http'], env: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', defaultText: `\`${DEFAULT_IMDS_ENDPOINT}\``,
     doc: "base URL of the metadata service (the AWS SDKs' variable when not given)",
   }),
   timeoutMs: o.integer({ min: 1, max: 60_000, default: 1000, unit: 'ms', doc: 'per attempt, for each HTTP exchange (one retry: a dead service costs about 2 s)' }),

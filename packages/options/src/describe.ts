@@ -151,6 +151,21 @@ function ip<const P extends Common & Presence<string> & { family?: 4 | 6 }>(spec
   return finish(z.string().refine((v) => (fam === undefined ? isIP(v) !== 0 : isIP(v) === fam)), spec, { kind: 'string', expects });
 }
 
+/** A URL whose scheme is one of `protocols` (default http and https) and which names a host. */
+function url<const P extends Common & Presence<string> & { protocols?: readonly ('http' | 'https')[] }>(spec: P): Present<z.ZodType<string, string>, P> {
+  const protocols = spec.protocols ?? ['http', 'https'];
+  const expects = `an ${protocols.map((p) => `${p}://`).join(' or ')} URL`;
+  const ok = (v: string): boolean => {
+    try {
+      const u = new URL(v);
+      return protocols.some((p) => u.protocol === `${p}:`) && u.host !== '';
+    } catch {
+      return false;
+    }
+  };
+  return finish(z.string().refine(ok), spec, { kind: 'string', expects });
+}
+
 /** A list of items (on a command line: comma-separated). */
 function list<I extends z.ZodType, const P extends Common & Presence<z.output<I>[]> & { max?: number; min?: number }>(item: I, spec: P): Present<z.ZodArray<I>, P> {
   const im = metaOf(item);
@@ -204,7 +219,7 @@ function group<const C extends Shape, const G extends GroupSpec>(children: C, sp
 }
 
 /** The option builders. */
-export const o = Object.freeze({ integer, number, boolean, enum: enumOf, string, ip, list, custom, group });
+export const o = Object.freeze({ integer, number, boolean, enum: enumOf, string, ip, url, list, custom, group });
 
 /** What a caller may pass (defaults optional). */
 export type OptionsInput<S extends z.ZodType> = NonNullable<z.input<S>>;

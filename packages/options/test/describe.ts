@@ -20,6 +20,18 @@ t.test('builders record what the option is', async (t) => {
   t.equal(metaOf(z.string()), undefined, 'a plain zod schema has no description');
 });
 
+t.test('url: a scheme of the allowed ones and a host; the message says which', async (t) => {
+  const schema = o.group({ api: o.url({ doc: 'x' }), imds: o.url({ protocols: ['http'], doc: 'x' }) }, { doc: 'x' });
+  t.match(metaOf(o.url({ doc: 'x' })), { kind: 'string', expects: 'an http:// or https:// URL' });
+  t.same(parseOptions(schema, { api: 'https://127.0.0.1:4000/', imds: 'http://127.0.0.1:9' }, fail), { api: 'https://127.0.0.1:4000/', imds: 'http://127.0.0.1:9' });
+  for (const [input, message] of [
+    [{ api: 'ftp://x' }, /^api must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"$/],
+    [{ api: 'http://' }, /^api must be an http:\/\/ or https:\/\/ URL/],
+    [{ api: 'not a url' }, /^api must be/],
+    [{ imds: 'https://127.0.0.1' }, /^imds must be an http:\/\/ URL, got "https:\/\/127\.0\.0\.1"$/],
+  ] as const) t.throws(() => parseOptions(schema, input, fail), message);
+});
+
 t.test('defaults fill in; groups take every default; optional groups stay absent', async (t) => {
   const out = parseOptions(LIB, { identity: { id: 'x' } }, fail);
   t.same(out, { identity: { id: 'x' }, host: '127.0.0.1', port: 8053, backend: 'auto', drainSeconds: 90, hideIdentity: false, metrics: true, version: 'v1', rrl: { rate: 200, slip: 2 } });
