@@ -11,6 +11,7 @@ import { applyConfig, readConfig } from './apply.js';
 import { parseArgs } from './args.js';
 import { connect } from './connect.js';
 import { drain, undrain } from './drain.js';
+import { runAutopilot } from './autopilot/command.js';
 import { GactlError } from './errors.js';
 import { changesTable, json, outcomeLine, resultTable, statusTable, waitTable } from './format.js';
 import { setDial, setWeight, status, waitDeployed } from './operations.js';
@@ -23,6 +24,8 @@ export interface MainIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream & { columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where SIGINT and SIGTERM come from (the process; tests pass an emitter): the autopilot stops on them. */
+  signals?: NodeJS.EventEmitter;
 }
 
 type Listener = (message: unknown, name: string | symbol) => void;
@@ -133,6 +136,10 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
         warn(r.warnings);
         print(asJson ? json(r) : resultTable(r));
         break;
+      }
+      case 'autopilot': {
+        stopProgress();
+        return await runAutopilot(conn, flags, settings.output, { stdout: io.stdout, stderr: io.stderr, signals: io.signals ?? process });
       }
       case 'apply': {
         const r = await applyConfig(conn, { config: config as NonNullable<typeof config>, dryRun: flags.dryRun === true, force: write.force }, {
