@@ -14,7 +14,7 @@ const vector = (result: Series) => ({ status: 'success', data: { resultType: 've
 const row = (id: string, region: string, v: number | string, at = NOW) => ({ metric: { id, region }, value: [at, String(v)] as [number, string] });
 
 /** A fake Prometheus: checks the path and the query against the documented ones, answers what `answers` says. */
-async function fakePrometheus(t: Parameters<Parameters<typeof t.test>[1]>[0], window: number) {
+async function fakePrometheus(t: { teardown(fn: () => unknown): void }, window: number) {
   const srv = await fakeServer(t);
   const q = prometheusQueries(window);
   const answers: { http: unknown; dns: unknown; fresh: unknown; status?: number; raw?: string } = { http: vector([]), dns: vector([]), fresh: vector([]) };
