@@ -262,7 +262,7 @@ async function runOverloadCommand(s: OverloadSettings, io: Io): Promise<number> 
   const plan: OverloadPlan = {
     rps: s.rps, overload: s.overload, otherCapacity: s.otherCapacity ?? 2 * s.rps,
     loadSeconds: s.loadSeconds ?? (s.quick ? 14 : 40), quietSeconds: s.quietSeconds ?? (s.quick ? 8 : 30),
-    interval: s.interval ?? (s.quick ? 1 : 2), maxStep: s.maxStep, settleIntervals: s.settleIntervals, timeoutMs: 5000,
+    interval: s.interval ?? (s.quick ? 1 : 2), maxStep: s.maxStep, settleSteps: s.settleSteps, timeoutMs: 5000,
   };
   const unsubscribe = logEmulatorEvents(log);
   const lab = await startLab(spec);
@@ -303,7 +303,7 @@ async function runOverloadCommand(s: OverloadSettings, io: Io): Promise<number> 
   }
   const passed = r.checks.filter((c) => c.ok).length;
   io.stdout.write(s.output === 'json'
-    ? `${JSON.stringify({ checks: r.checks, settledAfterIntervals: r.settledAfterIntervals, capacity: r.capacity, files: files.map(([f]) => join(s.out, f)) }, null, 2)}\n`
+    ? `${JSON.stringify({ checks: r.checks, settledAfterSeconds: r.settledAfterSeconds, settledAfterSteps: r.settledAfterSteps, capacity: r.capacity, files: files.map(([f]) => join(s.out, f)) }, null, 2)}\n`
     : `${[`anycast-lab overload: ${passed} of ${r.checks.length} checks passed`, ...files.map(([f]) => `  ${join(s.out, f)}`), '', ...r.checks.map((c) => `[${c.ok ? 'x' : ' '}] ${c.name}: ${c.detail}`)].join('\n')}\n`);
   const failed = r.checks.filter((c) => !c.ok);
   if (failed.length) {

@@ -122,8 +122,8 @@ export const OVERLOAD_OPTIONS = o.group({
   loadSeconds: o.integer({ min: 5, max: 3600, doc: 'seconds of load in each run', defaultText: '40 (--quick: 14)' }),
   quietSeconds: o.integer({ min: 1, max: 3600, doc: 'seconds after the load stops in the autopilot\'s run, for the dial to come back to 100', defaultText: '30 (--quick: 8)' }),
   interval: o.number({ min: 0.2, max: 60, unit: 's', doc: 'the autopilot\'s interval', defaultText: '2 s (--quick: 1 s)' }),
-  maxStep: o.number({ min: 1, max: 100, default: 25, unit: 'percent', doc: 'the autopilot\'s largest dial step' }),
-  settleIntervals: o.integer({ min: 1, max: 100, default: 5, doc: 'intervals the hot Region may take to come under 1.1x its capacity (a check)' }),
+  maxStep: o.number({ min: 1, max: 100, default: 50, unit: 'percent', doc: 'the autopilot\'s largest dial step' }),
+  settleSteps: o.integer({ min: 1, max: 100, default: 4, doc: 'autopilot steps the hot Region may take to come under 1.1x its capacity (a check)' }),
 }, { doc: 'anycast-lab overload settings' });
 
 export type UpSettings = OptionsOutput<typeof UP_OPTIONS>;

@@ -14,11 +14,13 @@
  * back at 100 once the load is gone.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { autopilot, connect, scrapeSource } from '@anycast-origin/gactl';
+import { Worker } from 'node:worker_threads';
+import { autopilot, scrapeSource } from '@anycast-origin/gactl';
 import type { AutopilotResult, StepReport } from '@anycast-origin/gactl';
 import { nearestRegion, regionInfo } from '@anycast-origin/ga-emulator/routing';
-import { httpOnce, regionFromIdentity } from '@anycast-origin/probe';
+import { labConnection } from './experiment.js';
 import type { Lab } from './lab.js';
+import type { LoadJob, Reply } from './load-worker.js';
 
 export interface OverloadPlan {
   /** Requests per second from the hot Region's vantage points. */
@@ -35,8 +37,8 @@ export interface OverloadPlan {
   interval: number;
   /** The autopilot's largest step, percent. */
   maxStep: number;
-  /** Intervals the hot Region may take to come under 1.1x its capacity. */
-  settleIntervals: number;
+  /** Autopilot steps the hot Region may take to come under 1.1x its capacity. */
+  settleSteps: number;
   timeoutMs: number;
 }
 
@@ -53,6 +55,8 @@ export interface Second {
 
 export interface OverloadRun {
   autopilot: boolean;
+  /** Epoch ms the load started. */
+  loadStartedAt: number;
   seconds: Second[];
   requests: number;
   failed: number;
@@ -76,8 +80,10 @@ export interface OverloadResults {
   vantagePoints: string[];
   fixed: OverloadRun;
   autopilot: OverloadRun;
-  /** The autopilot's run: intervals from the load's start until the hot Region stayed at or under 1.1x. */
-  settledAfterIntervals: number | null;
+  /** The autopilot's run: seconds from the load's start until the hot Region stayed at or under 1.1x (by windows of the interval). */
+  settledAfterSeconds: number | null;
+  /** The autopilot's steps from the load's start until then. */
+  settledAfterSteps: number | null;
   checks: OverloadCheck[];
 }
 
@@ -86,43 +92,30 @@ export interface OverloadHooks {
   onStep?: (report: StepReport) => void;
 }
 
-interface Reply {
-  at: number;
-  region: string | undefined;
-  ok: boolean;
-  kind?: string;
-}
-
-/** An open-loop load: `rps` new-connection GETs a second, round robin over the source addresses. */
-function startLoad(url: string, sources: readonly string[], rps: number, timeoutMs: number, t0: number) {
+/** The load on its worker thread (load-worker.ts); `stop()` resolves with every reply once the last request ended. */
+function startLoad(job: LoadJob) {
   const replies: Reply[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let running = true;
-  let sent = 0;
-  const loop = (async () => {
-    while (running) {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rps);
-      while (sent < due && running) {
-        const source = sources[sent % sources.length] as string;
-        const at = performance.now() - t0;
-        sent++;
-        const p = httpOnce(url, { sourceAddress: source, timeoutMs }).then((a) => {
-          replies.push(a.outcome.ok
-            ? { at, ok: true, region: regionFromIdentity(a.outcome.identity) }
-            : { at, ok: false, region: undefined, kind: a.outcome.kind });
-        }).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await sleep(5);
-    }
-  })();
+  const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: job });
+  const done = new Promise<Reply[]>((resolve, reject) => {
+    worker.on('message', (m: { replies: Reply[]; done?: boolean }) => {
+      replies.push(...m.replies);
+      if (m.done) resolve(replies);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was done`)));
+  });
+  let stopped: Promise<Reply[]> | undefined;
   return {
-    replies,
-    async stop(): Promise<Reply[]> {
-      running = false;
-      await loop;
-      await Promise.all([...inFlight]);
-      return replies;
+    stop(): Promise<Reply[]> {
+      stopped ??= (async () => {
+        worker.postMessage('stop');
+        try {
+          return await done;
+        } finally {
+          await worker.terminate();
+        }
+      })();
+      return stopped;
     },
   };
 }
@@ -174,10 +167,10 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
   let pilot: Promise<AutopilotResult> | undefined;
   let close = () => {};
   if (withAutopilot) {
-    const conn = await connect({ endpointUrl: lab.apiUrl, region: 'us-west-2', accelerator: lab.acceleratorArn, pollSeconds: 0.05 });
+    const conn = await labConnection(lab, plan.interval / 4);
     const source = scrapeSource({
       targets: () => lab.state().endpoints.map((e) => ({ id: e.id, region: e.region, metrics: `http://${e.address}:${e.http}/metrics` })),
-      timeoutMs: Math.min(2000, plan.interval * 1000),
+      timeoutMs: 3000,
     });
     close = () => {
       source.close();
@@ -189,7 +182,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
   }
   try {
     const t0 = performance.now();
-    const load = startLoad(ctx.url, ctx.sources, plan.rps, plan.timeoutMs, t0);
+    const load = startLoad({ url: ctx.url, sources: ctx.sources, rps: plan.rps, timeoutMs: plan.timeoutMs, t0: performance.timeOrigin + t0 });
     const total = plan.loadSeconds + (withAutopilot ? plan.quietSeconds : 0);
     const dials: number[] = [];
     for (let t = 1; t <= total; t++) {
@@ -206,7 +199,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
     const failures: Record<string, number> = {};
     for (const r of replies) if (!r.ok) failures[r.kind ?? 'unknown'] = (failures[r.kind ?? 'unknown'] ?? 0) + 1;
     return {
-      autopilot: withAutopilot, seconds: bySecond(replies, dials, total), requests: replies.length,
+      autopilot: withAutopilot, loadStartedAt: performance.timeOrigin + t0, seconds: bySecond(replies, dials, total), requests: replies.length,
       failed: replies.filter((r) => !r.ok).length, failures, steps, result,
     };
   } finally {
@@ -235,8 +228,13 @@ export async function runOverload(lab: Lab, plan: OverloadPlan, hooks: OverloadH
 
   const hotCap = capacity[hot] as number;
   const spillCap = capacity[spill] as number;
-  const settled = settledAfter(withPilot.seconds, hot, plan.interval, plan.loadSeconds, 1.1 * hotCap);
   const width = Math.max(1, Math.round(plan.interval));
+  const settledWindows = settledAfter(withPilot.seconds, hot, plan.interval, plan.loadSeconds, 1.1 * hotCap);
+  const settledSeconds = settledWindows === null ? null : settledWindows * width;
+  // Steps the autopilot took from the load's start until then (a step can take longer than the interval: it waits for DEPLOYED).
+  const settledSteps = settledSeconds === null ? null
+    : withPilot.steps.filter((st) => Date.parse(st.time) >= withPilot.loadStartedAt && Date.parse(st.time) < withPilot.loadStartedAt + settledSeconds * 1000).length;
+  const after = settledSeconds ?? 0;
   const spillPeak = Math.max(0, ...windowsOf(withPilot.seconds, spill, width, plan.loadSeconds));
   const fixedHot = meanServed(fixed.seconds, hot, 0, plan.loadSeconds);
   const lastDial = withPilot.seconds[withPilot.seconds.length - 1]?.dial ?? 0;
@@ -246,13 +244,13 @@ export async function runOverload(lab: Lab, plan: OverloadPlan, hooks: OverloadH
       detail: `${fixedHot.toFixed(1)} rps served against a capacity of ${hotCap.toFixed(1)} (${(fixedHot / hotCap).toFixed(2)}x)`,
     },
     {
-      name: `the autopilot brings ${hot} to at most 1.1x its capacity within ${plan.settleIntervals} intervals`,
-      ok: settled !== null && settled <= plan.settleIntervals,
-      detail: settled === null ? 'never' : `after ${settled} interval(s) of ${plan.interval} s: then ${meanServed(withPilot.seconds, hot, settled * width, plan.loadSeconds).toFixed(1)} rps (limit ${(1.1 * hotCap).toFixed(1)})`,
+      name: `the autopilot brings ${hot} to at most 1.1x its capacity within ${plan.settleSteps} steps`,
+      ok: settledSteps !== null && settledSteps <= plan.settleSteps,
+      detail: settledSeconds === null ? 'never' : `after ${settledSteps} step(s), ${settledSeconds} s: then ${meanServed(withPilot.seconds, hot, after, plan.loadSeconds).toFixed(1)} rps (limit ${(1.1 * hotCap).toFixed(1)})`,
     },
     {
-      name: `${spill} takes the excess without going over its own capacity`, ok: spillPeak <= spillCap && meanServed(withPilot.seconds, spill, (settled ?? 0) * width, plan.loadSeconds) > 0,
-      detail: `peak ${spillPeak.toFixed(1)} rps per interval against ${spillCap} (mean after settling ${meanServed(withPilot.seconds, spill, (settled ?? 0) * width, plan.loadSeconds).toFixed(1)})`,
+      name: `${spill} takes the excess without going over its own capacity`, ok: spillPeak <= spillCap && meanServed(withPilot.seconds, spill, after, plan.loadSeconds) > 0,
+      detail: `peak ${spillPeak.toFixed(1)} rps per interval against ${spillCap} (mean after settling ${meanServed(withPilot.seconds, spill, after, plan.loadSeconds).toFixed(1)})`,
     },
     {
       name: 'no request failed', ok: fixed.failed === 0 && withPilot.failed === 0,
@@ -265,6 +263,6 @@ export async function runOverload(lab: Lab, plan: OverloadPlan, hooks: OverloadH
   ];
   return {
     plan, hot, spill, capacity, vantagePoints: near.map((v) => v.name), fixed, autopilot: withPilot,
-    settledAfterIntervals: settled, checks,
+    settledAfterSeconds: settledSeconds, settledAfterSteps: settledSteps, checks,
   };
 }

@@ -32,13 +32,13 @@ t.test('figures: means, windows, and the interval after which the hot Region sta
 
 t.test('the chart and the report from results of known shape', async (t) => {
   const run = (autopilot: boolean) => ({
-    autopilot, requests: 900, failed: 0, failures: {}, steps: [], result: autopilot ? { steps: 6, writes: 3, failures: 0 } : null,
+    autopilot, loadStartedAt: 0, requests: 900, failed: 0, failures: {}, steps: [], result: autopilot ? { steps: 6, writes: 3, failures: 0 } : null,
     seconds: autopilot ? [sec(0, 150, 0), sec(1, 110, 40, 75), sec(2, 75, 75, 50), sec(3, 40, 110, 26), sec(4, 0, 0, 51), sec(5, 0, 0, 100)] : [sec(0, 150, 0), sec(1, 150, 0), sec(2, 150, 0), sec(3, 150, 0)],
   });
   const r: OverloadResults = {
-    plan: { rps: 150, overload: 3, otherCapacity: 300, loadSeconds: 4, quietSeconds: 2, interval: 1, maxStep: 25, settleIntervals: 5, timeoutMs: 5000 },
+    plan: { rps: 150, overload: 3, otherCapacity: 300, loadSeconds: 4, quietSeconds: 2, interval: 1, maxStep: 25, settleSteps: 4, timeoutMs: 5000 },
     hot: 'eu-central-1', spill: 'us-east-1', capacity: { 'eu-central-1': 50, 'us-east-1': 300 }, vantagePoints: ['amsterdam', 'london'],
-    fixed: run(false), autopilot: run(true), settledAfterIntervals: 3,
+    fixed: run(false), autopilot: run(true), settledAfterSeconds: 3, settledAfterSteps: 2,
     checks: [{ name: 'a check', ok: true, detail: 'fine' }, { name: 'another', ok: false, detail: 'not fine' }],
   };
   const svg = renderOverloadChart(r);

@@ -10,9 +10,10 @@ import { readJsonFile } from '@anycast-origin/options';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Connection } from '../connect.js';
-import { UsageError } from '../errors.js';
+import { InvalidOptionError, UsageError } from '../errors.js';
+import type { AutopilotOptions } from '../options.js';
 import { CAPACITY_SPEC, REGION_NAME } from '../options.js';
-import { autopilot } from './run.js';
+import { autopilot, resolveAutopilotOptions } from './run.js';
 import type { AutopilotResult, StepReport } from './run.js';
 import { ec2Targets, prometheusSource, readTargetsFile, scrapeSource } from './sources.js';
 import type { LoadSource } from './sources.js';
@@ -70,7 +71,7 @@ export function sourceOf(flags: Record<string, unknown>): LoadSource {
     }
     return c;
   };
-  return scrapeSource({ targets: ec2Targets({ client, port: flags.metricsPort as number, address: flags.metricsAddress as 'private' | 'public' }), timeoutMs });
+  return scrapeSource({ kind: 'ec2', targets: ec2Targets({ client, port: flags.metricsPort as number, address: flags.metricsAddress as 'private' | 'public' }), timeoutMs });
 }
 
 const fixed = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
@@ -100,10 +101,33 @@ function logStep(log: Logger, r: StepReport): void {
   }
 }
 
+export interface PreparedAutopilot {
+  options: AutopilotOptions;
+  source: LoadSource;
+}
+
+/** Everything the flags say, checked before anything connects (usage errors first, exit 2). */
+export function prepareAutopilot(flags: Record<string, unknown>): PreparedAutopilot {
+  const options: AutopilotOptions = {
+    capacity: capacityOf(flags),
+    target: flags.target as number, low: flags.low as number, interval: flags.interval as number,
+    maxStep: flags.maxStep as number, minDial: flags.minDial as number,
+    ...(flags.listener !== undefined ? { listener: flags.listener as string[] } : {}),
+    dryRun: flags.dryRun === true, once: flags.once === true,
+  };
+  try {
+    resolveAutopilotOptions(options);
+  } catch (e) {
+    // The flags were checked one by one; what is left is how they go together (--low below --target).
+    if (e instanceof InvalidOptionError) throw new UsageError(`--${e.message.replace(/\btarget\b/, '--target')}`, { cause: e });
+    throw e;
+  }
+  return { options, source: sourceOf(flags) };
+}
+
 /** Run the autopilot command until a signal (or one step with --once); resolves with the exit code. */
-export async function runAutopilot(conn: Connection, flags: Record<string, unknown>, output: 'table' | 'json', io: AutopilotIo): Promise<number> {
-  const capacity = capacityOf(flags);
-  const source = sourceOf(flags);
+export async function runAutopilot(conn: Connection, prepared: PreparedAutopilot, output: 'table' | 'json', io: AutopilotIo): Promise<number> {
+  const { options, source } = prepared;
   const dest = io.stderr === process.stderr ? pino.destination({ dest: 2, sync: true }) : io.stderr;
   const log = pino({ name: 'gactl-autopilot', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   const stop = new AbortController();
@@ -115,13 +139,7 @@ export async function runAutopilot(conn: Connection, flags: Record<string, unkno
   io.signals.on('SIGTERM', onSignal);
   let result: AutopilotResult;
   try {
-    result = await autopilot(conn, source, {
-      capacity,
-      target: flags.target as number, low: flags.low as number, interval: flags.interval as number,
-      maxStep: flags.maxStep as number, minDial: flags.minDial as number,
-      ...(flags.listener !== undefined ? { listener: flags.listener as string[] } : {}),
-      dryRun: flags.dryRun === true, once: flags.once === true,
-    }, {
+    result = await autopilot(conn, source, options, {
       signal: stop.signal,
       onStep: (r) => {
         logStep(log, r);
@@ -134,5 +152,5 @@ export async function runAutopilot(conn: Connection, flags: Record<string, unkno
     source.close();
   }
   log.info(result, `stopped after ${result.steps} step(s), ${result.writes} dial(s) written, ${result.failures} failed`);
-  return result.failures > 0 && flags.once === true ? 1 : 0;
+  return result.failures > 0 && options.once === true ? 1 : 0;
 }

@@ -5,14 +5,16 @@
  *
  * Per Region (its endpoint groups on the steered listeners share one dial):
  *
- * - **Hot** (load > target x capacity): the dial is lowered in proportion to the excess,
- *   `dial x target x capacity / load` (the load a Region keeps scales with its dial), by at
- *   most `maxStep` points per interval and never below `minDial`.
+ * - **Hot** (load > target x capacity): the dial is lowered in proportion to the excess, to
+ *   where the Region's load lands in the middle of the band:
+ *   `dial x (low + target) / 2 x capacity / load` (the load a Region keeps scales with its
+ *   dial), by at most `maxStep` points per interval and never below `minDial`.
  * - **Cool** (load < low x capacity, dial < 100): the dial is raised by at most `maxStep`, and
- *   only as far as the Region's predicted load stays at the middle of the band
- *   (`(low + target) / 2 x capacity`), so a raise never lands it straight back above target.
+ *   only as far as the Region's predicted load stays at the middle of the band, so a raise
+ *   never lands it straight back above target.
  *   Between low and target nothing moves: the band is the hysteresis that keeps a steady load
- *   from making the dial oscillate.
+ *   from making the dial oscillate, and every move aims at its middle, so the load's own
+ *   noise has half the band each way before anything moves again.
  * - **Where the shed traffic lands**: Global Accelerator passes what a dial does not keep to
  *   the next closest group, which keeps its own dial's share and passes the rest on (the
  *   routing model of @anycast-origin/ga-emulator/routing, the one `probe predict` and the
@@ -28,7 +30,7 @@
  *   raises nor lowers it. Nothing moves at all while the accelerator is IN_PROGRESS.
  *
  * Dials move in whole points (a change below one point is not worth a deployment): a lowered
- * dial rounds down, so the Region lands at or under its target.
+ * dial rounds down, so the Region lands at or under the middle of the band.
  */
 import { dialCascade, orderByProximity, regionInfo } from '@anycast-origin/ga-emulator/routing';
 
@@ -160,8 +162,8 @@ export function decide(input: StepInput): StepDecision {
         d.why = `above ${s.target} of capacity but the only Region taking traffic; dial held`;
         continue;
       }
-      // Proportional: keep target x capacity of today's load; bounded by the step and the floor.
-      const proportional = Math.max(r.dial * (limit / r.load), r.dial - s.maxStep, s.minDial);
+      // Proportional: keep mid-band x capacity of today's load; bounded by the step and the floor.
+      const proportional = Math.max(r.dial * ((mid * r.capacity) / r.load), r.dial - s.maxStep, s.minDial);
       let want = proportional;
       const cascade = shedCascade(r.region, others.map((o) => ({ region: o.region, dial: (out.get(o.region) as Decision).dialAfter })));
       const unknown = cascade.find((c) => predicted.get(c.region) === null);
@@ -183,7 +185,7 @@ export function decide(input: StepInput): StepDecision {
       const kept = r.load / r.dial; // load per dial point
       const limited = r.load - kept * want > shedMax;
       if (limited) want = r.dial - shedMax / kept;
-      // Whole points: down to at most the target (floor), but not past the shed's limit, the step or the floor (ceil).
+      // Whole points: down to at most mid-band (floor), but not past the shed's limit, the step or the floor (ceil).
       const next = Math.max(limited ? Math.ceil(want) : Math.floor(want), Math.ceil(r.dial - s.maxStep), Math.ceil(s.minDial));
       if (next >= r.dial) {
         d.why = `above ${s.target} of capacity (${rps(r.load)} > ${rps(limit)}) but shedding would take ${bound} over its own target; dial held`;

@@ -69,7 +69,7 @@ export interface AutopilotResult {
 /** Validate the autopilot's options (InvalidOptionError naming the option; low must be below target). */
 export function resolveAutopilotOptions(input: AutopilotOptions): ResolvedAutopilotOptions {
   const o = parseOptions(AUTOPILOT_OPTIONS, input, (option, message) => new InvalidOptionError(option, message));
-  if (o.low >= o.target) throw new InvalidOptionError('low', `low must be below target (${o.target}), got ${o.low}`);
+  if (o.low >= o.target) throw new InvalidOptionError('low', `must be below target (${o.target}), got ${o.low}`);
   return o;
 }
 
@@ -143,12 +143,13 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
     await source.read(view.expected);
     await sleepUnless(intervalMs, signal);
   }
-  let next = Date.now();
+  let lastChange: number | undefined;
   while (!aborted(signal)) {
-    next += intervalMs;
     const time = new Date().toISOString();
     const { st, view } = await look();
     const reading: LoadReading = await source.read(view.expected);
+    // The next read one interval after this one (after a write: after the read that follows it).
+    let next = Date.now() + intervalMs;
     const inputs: RegionInput[] = [...view.regions].map(([region, v]) => {
       const load = reading.regions.get(region);
       return {
@@ -157,7 +158,13 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
         loadWhy: load === undefined ? 'the load source had nothing for it' : load.why ?? 'load unknown',
       };
     });
-    const { decisions, hold } = decide({ acceleratorStatus: st.accelerator.status, regions: inputs, settings: o });
+    // Rates measured across the last change mix the old dials with the new: wait for a window after it.
+    const from = reading.intervalSeconds === null ? null : reading.at - reading.intervalSeconds * 1000;
+    const settling = lastChange !== undefined && from !== null && from < lastChange;
+    if (settling) for (const i of inputs) Object.assign(i, { load: null, loadWhy: `the rates still cover the last change (${new Date(lastChange as number).toISOString()})` });
+    const decided = decide({ acceleratorStatus: st.accelerator.status, regions: inputs, settings: o });
+    const decisions = decided.decisions;
+    const hold = settling ? `measuring the effect of the last change: the rates still cover it` : decided.hold;
     result.steps++;
     const report: StepReport = {
       step: result.steps, time, accelerator: { arn: st.accelerator.arn, status: st.accelerator.status },
@@ -182,6 +189,14 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
       } catch (e) {
         r.error = e instanceof Error ? e.message : String(e);
         result.failures++;
+      }
+    }
+    if (moves.some((r) => r.written)) {
+      lastChange = Date.now();
+      // A scrape source's next rate starts now, after the change (Prometheus's window moves on by itself).
+      if (source.kind !== 'prometheus' && !aborted(signal)) {
+        await source.read(view.expected);
+        next = Date.now() + intervalMs;
       }
     }
     if (stepChannel.hasSubscribers) stepChannel.publish({ step: report });

@@ -16,9 +16,10 @@ import { connectTo, REGIONS, seed } from '../fixtures/seed.js';
 const CAPACITY = { 'us-east-1': 2000, 'us-west-2': 1000, 'eu-central-1': 100, 'ap-southeast-1': 500 };
 
 /** A load source that answers each read from a script (the last entry repeats); records what it was asked. */
-function scripted(script: readonly Record<string, number | null>[], kind: LoadSource['kind'] = 'prometheus') {
+function scripted(script: readonly Record<string, number | null>[], kind: LoadSource['kind'] = 'prometheus', windowSeconds?: number) {
   const asked: Expected[][] = [];
   let closed = false;
+  let last: number | undefined;
   const source: LoadSource = {
     kind,
     async read(expected) {
@@ -28,7 +29,10 @@ function scripted(script: readonly Record<string, number | null>[], kind: LoadSo
       for (const [region, rate] of Object.entries(loads)) {
         regions.set(region, { region, rate, http: rate, dns: rate === null ? null : 0, endpoints: [], ...(rate === null ? { why: 'scrape failed' } : {}) });
       }
-      const reading: LoadReading = { at: Date.now(), intervalSeconds: 1, regions };
+      // Rates since the last read (a scrape), or over a fixed window (Prometheus, when given).
+      const at = Date.now();
+      const reading: LoadReading = { at, intervalSeconds: windowSeconds ?? (last === undefined ? null : (at - last) / 1000), regions };
+      last = at;
       return reading;
     },
     close() {
@@ -45,8 +49,8 @@ t.test('options: defaults, ranges, low below target', async (t) => {
   t.match(o, { target: 0.8, low: 0.6, interval: 60, maxStep: 10, minDial: 10, dryRun: false, once: false });
   t.throws(() => resolveAutopilotOptions({ capacity: CAPACITY, low: 0.9 }), { code: 'GACTL_ERR_INVALID_OPTION', option: 'low', message: 'low must be below target (0.8), got 0.9' });
   t.throws(() => resolveAutopilotOptions({ capacity: CAPACITY, maxStep: 0 }), { option: 'maxStep', message: /maxStep must be a number 1\.\.100/ });
-  t.throws(() => resolveAutopilotOptions({ capacity: { 'eu-central-1': -1 } }), { option: 'capacity' });
-  t.throws(() => resolveAutopilotOptions({} as never), { option: 'capacity' });
+  t.throws(() => resolveAutopilotOptions({ capacity: { 'eu-central-1': -1 } }), { code: 'GACTL_ERR_INVALID_OPTION', option: 'capacity' });
+  t.throws(() => resolveAutopilotOptions({} as never), { code: 'GACTL_ERR_INVALID_OPTION', option: 'capacity' });
 });
 
 t.test('Europe hot: its dial goes down on every listener, written through gactl\'s safe write; each step published', async (t) => {
@@ -114,6 +118,38 @@ t.test('no data holds the dial and says why; the loop runs until stopped, then c
   t.match(eu[2], { action: 'hold', dialBefore: 90, dialAfter: 90, why: /no data/ });
   t.match(eu[3], { action: 'hold', dialBefore: 90 });
   t.notOk(closed(), 'the caller owns the source');
+});
+
+t.test('after a write the rates must cover a window after it: a scrape source is read again at once, Prometheus waits out its window', async (t) => {
+  const s = await seed(t, { addressPool: '127.85.9.0/24' });
+  const conn = await connectTo(t, s);
+  const scrape = scripted([{ ...idle, 'eu-central-1': 300 }], 'targets');
+  const steps: StepReport[] = [];
+  const stop = new AbortController();
+  const onStep = (x: StepReport) => {
+    steps.push(x);
+    if (steps.length === 3) stop.abort();
+  };
+  await autopilot(conn, scrape.source, { capacity: CAPACITY, interval: 0.05 }, { signal: stop.signal, onStep });
+  t.same(steps.map((x) => x.regions.find((r) => r.region === 'eu-central-1')?.dialAfter), [90, 80, 70], 'a step per interval, each on rates after the last change');
+  t.equal(scrape.asked.length, 6, 'three steps and a read right after each of their writes');
+
+  const prom = scripted([{ ...idle, 'eu-central-1': 300 }], 'prometheus', 0.4);
+  steps.length = 0;
+  const stop2 = new AbortController();
+  await autopilot(conn, prom.source, { capacity: CAPACITY, interval: 0.1 }, {
+    signal: stop2.signal,
+    onStep: (x) => {
+      steps.push(x);
+      if (steps.filter((y) => y.regions.some((r) => r.written)).length === 2) stop2.abort();
+    },
+  });
+  const eu = steps.map((x) => x.regions.find((r) => r.region === 'eu-central-1'));
+  t.match(eu[0], { action: 'lower', dialBefore: 70, dialAfter: 60, written: true });
+  const held = steps.slice(1, -1);
+  t.ok(held.length >= 2, `held ${held.length} steps while the 0.4 s window covered the change`);
+  for (const h of held) t.match(h, { hold: 'measuring the effect of the last change: the rates still cover it' });
+  t.match(eu[eu.length - 1], { action: 'lower', dialBefore: 60, dialAfter: 50, written: true });
 });
 
 t.test('a stop during a write lets that write finish and skips the next', async (t) => {
