@@ -260,3 +260,10 @@ t.test('readTargetsFile: a targets list or the lab\'s state file; a bad file say
     t.throws(() => readTargetsFile(join(dir, file)), { message: re, code: 'GACTL_ERR_TARGETS_FILE', exitCode: 2 }, file);
   }
 });
+
+t.test('a page larger than any origin renders is cut off', async (t) => {
+  const srv = await fakeServer(t);
+  srv.handle = (_req, res) => res.writeHead(200).end(`${originPage({ id: 'i-1', region: EU, http: {} })}${'# padding\n'.repeat(900_000)}`);
+  const s = source(t, [{ id: 'i-1', region: EU, metrics: `${srv.url}/metrics` }]);
+  t.match((await s.read([{ id: 'i-1', region: EU }])).regions.get(EU)!.why, /^i-1: http:\/\/127\.0\.0\.1:\d+\/metrics: answer larger than 8388608 bytes$/);
+});
