@@ -131,7 +131,7 @@ export type ResolvedAutopilotOptions = OptionsOutput<typeof AUTOPILOT_OPTIONS>;
 const sourceFlags = {
   metricsFrom: o.string({ doc: 'a JSON file naming each endpoint\'s /metrics: the lab\'s state file (anycast-lab --state-file) or a list of { id, region, metrics }', defaultText: 'EC2: each instance endpoint\'s address, found by its id' }),
   prometheus: o.url({ doc: 'a Prometheus server\'s URL: load from its query API instead of scraping the endpoints' }),
-  window: o.number({ min: 1, max: 86_400, default: 60, unit: 's', doc: 'with --prometheus: the rate() window (at least two of its scrape intervals)' }),
+  window: o.integer({ min: 1, max: 86_400, default: 60, unit: 's', doc: 'with --prometheus: the rate() window (at least two of Prometheus\'s scrape intervals)' }),
   metricsPort: o.integer({ min: 1, max: 65_535, default: 8080, doc: 'with EC2 discovery: the origins\' HTTP port, where /metrics is' }),
   metricsAddress: o.enum(['private', 'public'], { default: 'private', doc: 'with EC2 discovery: scrape each instance on its private or its public IPv4 address' }),
   scrapeTimeoutMs: o.integer({ min: 10, max: 300_000, default: 5000, unit: 'ms', doc: 'longest time one /metrics scrape or Prometheus query may take' }),
