@@ -67,6 +67,7 @@ typedef struct side {
   uint8_t rdhup;      /* the peer's FIN arrived (EPOLLRDHUP): a short read reached it */
   uint8_t eof;        /* every byte before the peer's FIN was read */
   uint8_t shut;       /* we shut down writing to it (the other side's FIN forwarded) */
+  uint8_t nagle;      /* TCP_NODELAY not set yet: 1 before the first send, 2 after it (nodelay_for) */
   double bytes, reads; /* read from this socket */
   /* Bytes read from the other side that this socket did not take yet: */
   char *pend;         /* read/write mode: a buffer of bufBytes, allocated on first need */
@@ -392,10 +393,31 @@ static int side_watch(relay *r, flow *f, side *s) {
   return 0;
 }
 
+/*
+ * Upstream sockets start without TCP_NODELAY, to save a system call per connection where it
+ * makes no difference: Nagle holds back a small segment only while earlier data is unacknowledged,
+ * and before a socket's first send there is none, so a first send that fits one segment (any
+ * peer's MSS takes NAGLE_FIRST_MAX bytes) goes out at once as with TCP_NODELAY. A short
+ * request/response flow never sends more; before anything else is sent, TCP_NODELAY is set
+ * (accepted sockets have it from the listening socket).
+ */
+#define NAGLE_FIRST_MAX 536
+
+static void nodelay_for(side *dst, size_t n) {
+  if (dst->nagle == 1 && n <= NAGLE_FIRST_MAX) {
+    dst->nagle = 2;
+    return;
+  }
+  int one = 1;
+  setsockopt(dst->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  dst->nagle = 0;
+}
+
 /* Write what waits for `dst`. 1: all written; 0: some left (or it failed: check f->dead). */
 static int drain(flow *f, side *dst) {
   while (dst->pend_len > 0) {
     ssize_t n;
+    if (dst->nagle) nodelay_for(dst, dst->pend_len);
     if (dst->pipe_r >= 0)
       n = splice(dst->pipe_r, NULL, dst->fd, NULL, dst->pend_len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     else
@@ -453,6 +475,7 @@ static int give(relay *r, flow *f, side *dst, ssize_t n, int last) {
     return drain(f, dst);
   }
   ssize_t w;
+  if (dst->nagle) nodelay_for(dst, (size_t)n);
   do w = send(dst->fd, r->scratch, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT | (last ? MSG_MORE : 0));
   while (w < 0 && errno == EINTR);
   if (w < 0 && errno != EAGAIN) {
@@ -607,7 +630,7 @@ static int open_upstream(flow *f, const struct sockaddr_storage *dst, socklen_t 
   int fd = socket(dst->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
   f->u.fd = fd;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  f->u.nagle = 1; /* TCP_NODELAY when needed: nodelay_for */
   if (local_len) {
     if (local->ss_family != dst->ss_family) return EAFNOSUPPORT;
     /* Port 0: the port is picked at connect() for the whole 4-tuple, so one local address
