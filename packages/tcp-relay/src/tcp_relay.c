@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,6 +173,28 @@ static void close_fd(int fd, int reset) {
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
   close(fd);
+}
+
+/*
+ * Close a flow's two sockets. Their numbers are usually adjacent (the upstream socket is opened
+ * right after the accept, and Linux hands out the lowest free number), and then one
+ * close_range(2) closes both: a system call less per flow. Otherwise (or before Linux 5.9) two
+ * close(2)s.
+ */
+static void close_pair(int a, int b, int reset) {
+#ifdef SYS_close_range
+  if (a >= 0 && b >= 0 && (a - b == 1 || b - a == 1)) {
+    if (reset) {
+      struct linger lg = {1, 0};
+      setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      setsockopt(b, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    if (syscall(SYS_close_range, (unsigned)(a < b ? a : b), (unsigned)(a < b ? b : a), 0u) == 0) return;
+    reset = 0; /* already set; close_range closes all or nothing */
+  }
+#endif
+  close_fd(a, reset);
+  close_fd(b, reset);
 }
 
 /* Parse an IPv4 or IPv6 literal with a port. 0 when it is neither. */
@@ -368,8 +391,7 @@ static void flow_end(flow *f, int reason, int err) {
   r->nflows--;
   push_end(r, f, reason, err);
   int reset = reason == END_CLIENT_RESET || reason == END_UPSTREAM_RESET || reason == END_CONNECT_FAILED;
-  close_fd(f->c.fd, reset);
-  close_fd(f->u.fd, reset);
+  close_pair(f->c.fd, f->u.fd, reset);
   f->c.fd = f->u.fd = -1;
   pipe_release(r, &f->c);
   pipe_release(r, &f->u);
