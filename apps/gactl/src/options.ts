@@ -119,6 +119,7 @@ const autopilotOptions = {
   interval: o.number({ min: 0.05, max: 86_400, default: 60, unit: 's', doc: 'seconds between steps: rates are measured over it (AWS deploys a change in about a minute)' }),
   maxStep: o.number({ min: 1, max: 100, default: 10, unit: 'percent', doc: 'most points a dial moves in one step' }),
   minDial: o.number({ min: 0, max: 100, default: 10, unit: 'percent', doc: 'lowest dial the autopilot sets (above 0 keeps a sample of the Region\'s own demand, to know when to raise it again)' }),
+  raiseAfter: o.integer({ min: 1, max: 100, default: 3, doc: 'readings in a row a Region must be below --low before its dial is raised (one quiet sample can be noise)' }),
   listener,
   dryRun: o.boolean({ default: false, doc: 'decide and report, write nothing' }),
   once: o.boolean({ default: false, doc: 'one step and exit (with a metrics scrape source: two reads one interval apart)' }),

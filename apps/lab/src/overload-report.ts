@@ -12,7 +12,7 @@ import type { OverloadResults, OverloadRun } from './overload.js';
 import { meanServed } from './overload.js';
 import { table } from './report.js';
 
-const W = 960;
+const W = 1000;
 const PANEL_H = 260;
 const M = { top: 36, right: 64, bottom: 34, left: 56 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -54,12 +54,12 @@ export function renderOverloadChart(r: OverloadResults): string {
   const yMax = Math.max(r.plan.rps * 1.1, ...[r.fixed, r.autopilot].flatMap((run) => run.seconds.flatMap((s) => Object.values(s.served))));
   const legendY = 2 * PANEL_H + 10;
   const legend = [...regions.map((reg, i) => [reg, colors[reg] as string, 'none', i] as const), [`${r.hot} dial (right axis)`, '#222', '1 3', regions.length] as const]
-    .map(([name, color, dash, i]) => `<line x1="${M.left + i * 190}" x2="${M.left + i * 190 + 24}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${M.left + i * 190 + 30}" y="${legendY + 4}" font-size="12">${esc(name)}</text>`);
+    .map(([name, color, dash, i]) => `<line x1="${M.left + i * 160}" x2="${M.left + i * 160 + 24}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${M.left + i * 160 + 30}" y="${legendY + 4}" font-size="12">${esc(name)}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * PANEL_H + 24}" viewBox="0 0 ${W} ${2 * PANEL_H + 24}" font-family="DejaVu Sans, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     panel(r, r.fixed, `Dials fixed at 100: ${r.plan.rps} rps near ${r.hot}`, 0, regions, colors, yMax),
-    panel(r, r.autopilot, `gactl autopilot (target 0.8, interval ${r.plan.interval} s, max step ${r.plan.maxStep})`, PANEL_H, regions, colors, yMax),
+    panel(r, r.autopilot, `gactl autopilot (target 0.8, low 0.6, interval ${r.plan.interval} s, max step ${r.plan.maxStep}, raise after ${r.plan.raiseAfter})`, PANEL_H, regions, colors, yMax),
     ...legend,
     '</svg>',
     '',
@@ -91,7 +91,7 @@ export function renderOverloadReport(r: OverloadResults, command: string): strin
     '',
     `${r.plan.rps} requests per second of new-connection HTTP from the ${r.vantagePoints.length} vantage points closest to ${r.hot} (${r.vantagePoints.join(', ')}), `
       + `${r.plan.overload}x its capacity of ${hotCap.toFixed(1)} rps; every other Region idle with a capacity of ${r.plan.otherCapacity} rps. `
-      + `Global Accelerator sends what ${r.hot}'s dial does not keep to ${r.spill}, the next closest group. What each Region served is counted from the replies (each names who answered).`,
+      + `Global Accelerator sends what ${r.hot}'s dial does not keep to each client's next closest group: ${r.spill} for these vantage points (the lab's other cities closest to ${r.hot}, whose next group is another, are left out). What each Region served is counted from the replies (each names who answered).`,
     '',
     '![served per Region and the dial over time](overload.png)',
     '',

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { autopilot, scrapeSource } from '@anycast-origin/gactl';
 import type { AutopilotResult, StepReport } from '@anycast-origin/gactl';
-import { nearestRegion, regionInfo } from '@anycast-origin/ga-emulator/routing';
+import { nearestRegion, orderByProximity, regionInfo } from '@anycast-origin/ga-emulator/routing';
 import { labConnection } from './experiment.js';
 import type { Lab } from './lab.js';
 import type { LoadJob, Reply } from './load-worker.js';
@@ -37,6 +37,8 @@ export interface OverloadPlan {
   interval: number;
   /** The autopilot's largest step, percent. */
   maxStep: number;
+  /** The autopilot's quiet readings in a row before a raise. */
+  raiseAfter: number;
   /** Autopilot steps the hot Region may take to come under 1.1x its capacity. */
   settleSteps: number;
   timeoutMs: number;
@@ -177,7 +179,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
       conn.close();
     };
     pilot = autopilot(conn, source, {
-      capacity: ctx.capacity, interval: plan.interval, maxStep: plan.maxStep, listener: ['TCP:80'],
+      capacity: ctx.capacity, interval: plan.interval, maxStep: plan.maxStep, raiseAfter: plan.raiseAfter, listener: ['TCP:80'],
     }, { signal: stop.signal, onStep: (r) => { steps.push(r); hooks.onStep?.(r); } });
   }
   try {
@@ -213,10 +215,15 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
 export async function runOverload(lab: Lab, plan: OverloadPlan, hooks: OverloadHooks = {}): Promise<OverloadResults> {
   const regions = [...new Set(lab.instances.map((i) => i.region))];
   const hot = regions.includes('eu-central-1') ? 'eu-central-1' : (regions[0] as string);
-  const near = lab.vantagePoints.filter((v) => nearestRegion({ lat: v.latitude, lon: v.longitude }, regions) === hot);
-  if (near.length === 0) throw new Error(`no vantage point of the lab is closest to ${hot}`);
   // Where Global Accelerator sends what the hot Region's dial does not keep: the next closest group.
   const spill = nearestRegion(regionInfo(hot), regions.filter((r) => r !== hot)) as string;
+  // The hot Region's vantage points whose next group is that one too (Europe's, for eu-central-1:
+  // the Middle East's cities are also closest to Frankfurt, but their excess goes to Singapore).
+  const near = lab.vantagePoints.filter((v) => {
+    const order = orderByProximity({ lat: v.latitude, lon: v.longitude }, regions);
+    return order[0] === hot && order[1] === spill;
+  });
+  if (near.length === 0) throw new Error(`no vantage point of the lab is closest to ${hot} with ${spill} next`);
   const capacity: Record<string, number> = Object.fromEntries(regions.map((r) => [r, r === hot ? plan.rps / plan.overload : plan.otherCapacity]));
   const url = `http://${lab.entry('TCP', 80)}/`;
   const ctx = { hot, capacity, url, sources: near.map((v) => v.address) };

@@ -36,7 +36,7 @@ t.test('the chart and the report from results of known shape', async (t) => {
     seconds: autopilot ? [sec(0, 150, 0), sec(1, 110, 40, 75), sec(2, 75, 75, 50), sec(3, 40, 110, 26), sec(4, 0, 0, 51), sec(5, 0, 0, 100)] : [sec(0, 150, 0), sec(1, 150, 0), sec(2, 150, 0), sec(3, 150, 0)],
   });
   const r: OverloadResults = {
-    plan: { rps: 150, overload: 3, otherCapacity: 300, loadSeconds: 4, quietSeconds: 2, interval: 1, maxStep: 25, settleSteps: 4, timeoutMs: 5000 },
+    plan: { rps: 150, overload: 3, otherCapacity: 300, loadSeconds: 4, quietSeconds: 2, interval: 1, maxStep: 25, raiseAfter: 2, settleSteps: 4, timeoutMs: 5000 },
     hot: 'eu-central-1', spill: 'us-east-1', capacity: { 'eu-central-1': 50, 'us-east-1': 300 }, vantagePoints: ['amsterdam', 'london'],
     fixed: run(false), autopilot: run(true), settledAfterSeconds: 3, settledAfterSteps: 2,
     checks: [{ name: 'a check', ok: true, detail: 'fine' }, { name: 'another', ok: false, detail: 'not fine' }],
@@ -81,11 +81,11 @@ t.test('overload --quick: Europe at 3x its capacity, fixed dials against gactl a
   t.ok(steps.some((s) => s.regions.some((x) => x.region === 'eu-central-1' && x.action === 'lower' && x.written)), 'the autopilot lowered the EU dial');
   t.ok(steps.some((s) => s.regions.some((x) => x.region === 'eu-central-1' && x.action === 'raise' && x.written)), 'and raised it back');
   t.ok(steps.every((s) => s.regions.every((x) => x.region === 'eu-central-1' || x.action === 'hold')), 'no other Region moved');
-  const hold = steps.flatMap((s) => s.regions).filter((x) => x.load === null);
-  t.ok(hold.length <= 4, `only the first step lacks a rate (${hold.length} Regions without one)`);
+  t.match(steps[0]?.regions.find((x) => x.region === 'eu-central-1'), { load: null, action: 'hold', why: /no rate yet \(first sample\)/ }, 'the first read only primes the counters');
+  t.ok(results.vantagePoints.length >= 10, `${results.vantagePoints.length} vantage points near Europe`);
 
   const png = PNG.sync.read(readFileSync(join(out, 'overload.png')));
-  t.equal(png.width, 960);
+  t.equal(png.width, 1000);
   const [r, g, b] = [1, 3, 5].map((i) => parseInt((regionColors(Object.keys(results.capacity))['eu-central-1'] as string).slice(i, i + 2), 16));
   let eu = 0;
   for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === r && png.data[i + 1] === g && png.data[i + 2] === b) eu++;

@@ -9,9 +9,11 @@
  *   where the Region's load lands in the middle of the band:
  *   `dial x (low + target) / 2 x capacity / load` (the load a Region keeps scales with its
  *   dial), by at most `maxStep` points per interval and never below `minDial`.
- * - **Cool** (load < low x capacity, dial < 100): the dial is raised by at most `maxStep`, and
- *   only as far as the Region's predicted load stays at the middle of the band, so a raise
- *   never lands it straight back above target.
+ * - **Cool** (load < low x capacity for `raiseAfter` readings in a row, dial < 100): the dial is
+ *   raised by at most `maxStep`, and only as far as the highest of those readings predicts a
+ *   load at the middle of the band, so a raise never lands it straight back above target. A
+ *   lower acts on one reading (capacity first); a raise waits for several (one quiet sample can
+ *   be noise: Kubernetes' autoscaler likewise stabilizes scale-downs over a window).
  *   Between low and target nothing moves: the band is the hysteresis that keeps a steady load
  *   from making the dial oscillate, and every move aims at its middle, so the load's own
  *   noise has half the band each way before anything moves again.
@@ -44,6 +46,8 @@ export interface ControlSettings {
   maxStep: number;
   /** Lowest dial the autopilot sets. */
   minDial: number;
+  /** Readings in a row (this one included) a Region must be below `low` before it is raised. */
+  raiseAfter: number;
 }
 
 /** One Region as the step sees it. */
@@ -59,6 +63,8 @@ export interface RegionInput {
   loadWhy?: string;
   /** It has an endpoint that can serve (healthy, weight above 0). */
   serving: boolean;
+  /** Its loads of the previous steps since the last change, oldest first (for raises). */
+  recent?: readonly number[];
 }
 
 export type Action = 'lower' | 'raise' | 'hold';
@@ -201,8 +207,15 @@ export function decide(input: StepInput): StepDecision {
       continue;
     }
     if (r.load < s.low * r.capacity && r.dial < 100) {
-      // Raise by the step, but only as far as the predicted load stays mid-band.
-      const ceiling = r.load > 0 ? r.dial * ((mid * r.capacity) / r.load) : Infinity;
+      // Raise only after raiseAfter quiet readings in a row (one quiet sample can be noise), from the
+      // highest of them, by the step, and only as far as the predicted load stays mid-band.
+      const recent = [...(r.recent ?? []), r.load].slice(-s.raiseAfter);
+      if (recent.length < s.raiseAfter || recent.some((x) => x >= s.low * r.capacity)) {
+        d.why = `below ${s.low} of capacity for ${recent.length - recent.findLastIndex((x) => x >= s.low * r.capacity) - 1} of the ${s.raiseAfter} readings a raise needs; dial held`;
+        continue;
+      }
+      const high = Math.max(...recent);
+      const ceiling = high > 0 ? r.dial * ((mid * r.capacity) / high) : Infinity;
       const next = Math.floor(Math.min(100, r.dial + s.maxStep, ceiling));
       if (next <= r.dial) {
         d.why = `below ${s.low} of capacity but a raise would bring it above ${round(mid, 3)}; dial held`;
@@ -210,9 +223,9 @@ export function decide(input: StepInput): StepDecision {
       }
       d.dialAfter = next;
       d.action = 'raise';
-      d.predictedLoad = round((r.load * next) / r.dial, 3);
+      d.predictedLoad = round((high * next) / r.dial, 3);
       predicted.set(r.region, d.predictedLoad);
-      d.why = `below ${s.low} of capacity (${rps(r.load)} < ${rps(s.low * r.capacity)}): taking traffic back`;
+      d.why = `below ${s.low} of capacity for ${s.raiseAfter} readings (at most ${rps(high)} < ${rps(s.low * r.capacity)}): taking traffic back`;
       continue;
     }
     d.why = r.dial === 100 && r.load < s.low * r.capacity ? 'below capacity, dial at 100' : `within ${s.low}..${s.target} of capacity`;

@@ -144,6 +144,7 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
     await sleepUnless(intervalMs, signal);
   }
   let lastChange: number | undefined;
+  const recent = new Map<string, number[]>();
   while (!aborted(signal)) {
     const time = new Date().toISOString();
     const { st, view } = await look();
@@ -153,7 +154,7 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
     const inputs: RegionInput[] = [...view.regions].map(([region, v]) => {
       const load = reading.regions.get(region);
       return {
-        region, dial: v.dial, serving: v.serving, capacity: o.capacity[region] as number,
+        region, dial: v.dial, serving: v.serving, capacity: o.capacity[region] as number, recent: recent.get(region) ?? [],
         load: load?.rate ?? null,
         loadWhy: load === undefined ? 'the load source had nothing for it' : load.why ?? 'load unknown',
       };
@@ -163,6 +164,10 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
     const settling = lastChange !== undefined && from !== null && from < lastChange;
     if (settling) for (const i of inputs) Object.assign(i, { load: null, loadWhy: `the rates still cover the last change (${new Date(lastChange as number).toISOString()})` });
     const decided = decide({ acceleratorStatus: st.accelerator.status, regions: inputs, settings: o });
+    // Each Region's readings since the last change, for raises (a missing one breaks the run).
+    if (!settling && st.accelerator.status === 'DEPLOYED') {
+      for (const i of inputs) recent.set(i.region, i.load === null ? [] : [...(recent.get(i.region) ?? []), i.load].slice(-o.raiseAfter));
+    }
     const decisions = decided.decisions;
     const hold = settling ? `measuring the effect of the last change: the rates still cover it` : decided.hold;
     result.steps++;
@@ -193,6 +198,7 @@ export async function autopilot(conn: Connection, source: LoadSource, options: A
     }
     if (moves.some((r) => r.written)) {
       lastChange = Date.now();
+      recent.clear();
       // A scrape source's next rate starts now, after the change (Prometheus's window moves on by itself).
       if (source.kind !== 'prometheus' && !aborted(signal)) {
         await source.read(view.expected);

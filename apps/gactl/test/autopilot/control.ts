@@ -2,7 +2,7 @@ import t from 'tap';
 import { decide, shedCascade } from '../../src/autopilot/control.js';
 import type { ControlSettings, Decision, RegionInput } from '../../src/autopilot/control.js';
 
-const S: ControlSettings = { target: 0.8, low: 0.6, maxStep: 10, minDial: 10 };
+const S: ControlSettings = { target: 0.8, low: 0.6, maxStep: 10, minDial: 10, raiseAfter: 1 };
 const region = (name: string, load: number | null, capacity: number, dial = 100, serving = true): RegionInput => ({ region: name, load, capacity, dial, serving });
 const of = (ds: readonly Decision[], name: string) => ds.find((d) => d.region === name) as Decision;
 
@@ -87,6 +87,21 @@ t.test('a cool Region is raised in steps, only as far as mid-band; a drained one
   t.match(of(band.decisions, 'eu-central-1'), { action: 'hold', why: 'within 0.6..0.8 of capacity' });
   const drained = decide({ acceleratorStatus: 'DEPLOYED', settings: S, regions: [region('eu-central-1', 0, 100, 0), region('us-east-1', 0, 2000)] });
   t.match(of(drained.decisions, 'eu-central-1'), { action: 'hold', dialAfter: 0, why: /drained by hand/ });
+});
+
+t.test('a raise waits for raiseAfter quiet readings in a row and goes from the highest of them', async (t) => {
+  const R = { ...S, raiseAfter: 3 };
+  const at = (load: number, recent: number[]) => of(decide({ acceleratorStatus: 'DEPLOYED', settings: R, regions: [{ ...region('eu-central-1', load, 100, 40), recent }, region('us-east-1', 0, 2000)] }).decisions, 'eu-central-1');
+  t.match(at(20, []), { action: 'hold', why: 'below 0.6 of capacity for 1 of the 3 readings a raise needs; dial held' });
+  t.match(at(20, [25]), { action: 'hold', why: /for 2 of the 3 readings/ });
+  t.match(at(20, [65, 25]), { action: 'hold', why: /for 2 of the 3 readings/ }, 'a reading in the band breaks the run');
+  t.match(at(20, [70, 25, 26]), { action: 'raise', dialAfter: 50 }, 'only the last raiseAfter count');
+  // 28, 25, 20 at dial 40: from the highest, mid-band (70) allows dial 100 x ... = 40 x 70 / 28 = 100 -> the step: 50.
+  t.match(at(20, [28, 25]), { action: 'raise', dialAfter: 50, predictedLoad: 35, why: /for 3 readings \(at most 28 rps < 60 rps\)/ });
+  t.match(at(20, [55, 25]), { action: 'raise', dialAfter: 50 }, '55 is below 0.6: 40 x 70 / 55 = 50.9');
+  t.match(at(20, [59, 25]), { action: 'raise', dialAfter: 47 }, '40 x 70 / 59 = 47.5');
+  const low = of(decide({ acceleratorStatus: 'DEPLOYED', settings: { ...R, minDial: 1 }, regions: [{ ...region('eu-central-1', 59, 100, 5), recent: [59, 59] }, region('us-east-1', 0, 2000)] }).decisions, 'eu-central-1');
+  t.match(low, { action: 'hold', why: /a raise would bring it above 0.7/ }, '5 x 70 / 59 = 5.9: no whole point');
 });
 
 /**

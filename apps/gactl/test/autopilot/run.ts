@@ -162,7 +162,7 @@ t.test('a stop during a write lets that write finish and skips the next', async 
   subscribe(CHANNELS.write, onWrite);
   t.teardown(() => unsubscribe(CHANNELS.write, onWrite));
   const steps: StepReport[] = [];
-  const r = await autopilot(conn, scripted([{ ...idle, 'eu-central-1': 300 }]).source, { capacity: CAPACITY, interval: 0.05 }, { signal: stop.signal, onStep: (x) => steps.push(x) });
+  const r = await autopilot(conn, scripted([{ ...idle, 'eu-central-1': 300 }]).source, { capacity: CAPACITY, interval: 0.05, raiseAfter: 1 }, { signal: stop.signal, onStep: (x) => steps.push(x) });
   t.same(r, { steps: 1, writes: 1, failures: 0 });
   const by = (region: string) => steps[0]?.regions.find((x) => x.region === region);
   t.match(by('eu-central-1'), { action: 'lower', written: true }, 'lowers first: the write in flight ran to its verified end');
