@@ -3,8 +3,10 @@
  * GETs a second (open loop: a slow answer does not slow the sending), round robin over the
  * vantage points' source addresses. On its own thread so that the load does not starve the
  * lab's event loop (the emulator's API and health checks, the autopilot's scrapes), and the
- * lab's work does not bend the load. Replies go back in batches, timed on the epoch clock the
- * drill gives (`t0`, ms), so both threads agree on when a request started.
+ * lab's work does not bend the load. The load's clock starts when the thread is ready (a
+ * thread takes a while to load its modules: starting the clock earlier would send that time's
+ * requests in one burst); `{ t0 }` tells the drill when, on the epoch clock, and replies go back
+ * in batches timed from it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,8 +17,6 @@ export interface LoadJob {
   sources: string[];
   rps: number;
   timeoutMs: number;
-  /** epoch ms the load's clock starts at */
-  t0: number;
 }
 
 export interface Reply {
@@ -30,6 +30,8 @@ export interface Reply {
 const now = () => performance.timeOrigin + performance.now();
 
 async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<void> {
+  const t0 = now();
+  port.postMessage({ t0 });
   let running = true;
   port.on('message', (m) => {
     if (m === 'stop') running = false;
@@ -39,10 +41,10 @@ async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<
   let sent = 0;
   let flushed = now();
   while (running) {
-    const due = Math.floor(((now() - job.t0) / 1000) * job.rps);
+    const due = Math.floor(((now() - t0) / 1000) * job.rps);
     while (sent < due && running) {
       const source = job.sources[sent % job.sources.length] as string;
-      const at = now() - job.t0;
+      const at = now() - t0;
       sent++;
       const p = httpOnce(job.url, { sourceAddress: source, timeoutMs: job.timeoutMs }).then((a) => {
         batch.push(a.outcome.ok ? { at, ok: true, region: regionFromIdentity(a.outcome.identity) } : { at, ok: false, region: undefined, kind: a.outcome.kind });

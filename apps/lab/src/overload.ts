@@ -95,19 +95,26 @@ export interface OverloadHooks {
 }
 
 /** The load on its worker thread (load-worker.ts); `stop()` resolves with every reply once the last request ended. */
-function startLoad(job: LoadJob) {
+async function startLoad(job: LoadJob) {
   const replies: Reply[] = [];
   const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: job });
+  let started: (t0: number) => void = () => {};
+  const ready = new Promise<number>((resolve) => (started = resolve));
   const done = new Promise<Reply[]>((resolve, reject) => {
-    worker.on('message', (m: { replies: Reply[]; done?: boolean }) => {
-      replies.push(...m.replies);
+    worker.on('message', (m: { t0?: number; replies?: Reply[]; done?: boolean }) => {
+      if (m.t0 !== undefined) started(m.t0);
+      if (m.replies) replies.push(...m.replies);
       if (m.done) resolve(replies);
     });
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was done`)));
   });
+  done.catch(() => {});
+  const t0 = await Promise.race([ready, done.then(() => NaN)]);
   let stopped: Promise<Reply[]> | undefined;
   return {
+    /** Epoch ms the load started. */
+    t0,
     stop(): Promise<Reply[]> {
       stopped ??= (async () => {
         worker.postMessage('stop');
@@ -183,8 +190,9 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
     }, { signal: stop.signal, onStep: (r) => { steps.push(r); hooks.onStep?.(r); } });
   }
   try {
-    const t0 = performance.now();
-    const load = startLoad({ url: ctx.url, sources: ctx.sources, rps: plan.rps, timeoutMs: plan.timeoutMs, t0: performance.timeOrigin + t0 });
+    const load = await startLoad({ url: ctx.url, sources: ctx.sources, rps: plan.rps, timeoutMs: plan.timeoutMs });
+    // The load's clock, on this thread's performance clock.
+    const t0 = load.t0 - performance.timeOrigin;
     const total = plan.loadSeconds + (withAutopilot ? plan.quietSeconds : 0);
     const dials: number[] = [];
     for (let t = 1; t <= total; t++) {
@@ -201,7 +209,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
     const failures: Record<string, number> = {};
     for (const r of replies) if (!r.ok) failures[r.kind ?? 'unknown'] = (failures[r.kind ?? 'unknown'] ?? 0) + 1;
     return {
-      autopilot: withAutopilot, loadStartedAt: performance.timeOrigin + t0, seconds: bySecond(replies, dials, total), requests: replies.length,
+      autopilot: withAutopilot, loadStartedAt: load.t0, seconds: bySecond(replies, dials, total), requests: replies.length,
       failed: replies.filter((r) => !r.ok).length, failures, steps, result,
     };
   } finally {
