@@ -58,6 +58,16 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = Object.freez
     summary: 'set dials and weights to what the service config says (the diff first; --dry-run stops there)', args: [],
   },
   wait: { summary: 'wait until the accelerator is DEPLOYED (--timeout)', args: [] },
+  autopilot: {
+    summary: 'move traffic dials so that every Region stays under its capacity (--capacity), each interval',
+    args: [],
+    help: `Each interval: a Region above --target of its capacity has its dial lowered in proportion to the excess (at most
+--max-step, never below --min-dial, never the last Region taking traffic, never shedding a Region over its own
+target); a Region below --low is raised back toward 100. Load is HTTP requests + DNS queries per second from each
+endpoint's /metrics (--metrics-from, else EC2 by instance id) or Prometheus (--prometheus). No data: the dial holds.
+One line per Region and step on stderr (pino JSON); --output json prints each step as JSON on stdout.
+SIGTERM or Ctrl-C stops between steps, never inside a write.`,
+  },
 });
 
 export type ParseResult =
@@ -91,6 +101,7 @@ export function buildProgram(version: string, chosen: (name: CommandName, cmd: C
     addFlags(cmd, COMMAND_FLAG_LIST[name]);
     addFlags(cmd, TRAILING_FLAGS);
     repeatable(cmd, '--listener');
+    repeatable(cmd, '--capacity');
     if (spec.help) cmd.addHelpText('after', `\n${spec.help}`);
     cmd.action((...params: unknown[]) => {
       const self = params[params.length - 1] as Command;

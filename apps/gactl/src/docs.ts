@@ -6,7 +6,10 @@
 import { defaultText, metaOf, optionsTable, replaceTable, TABLE_END, TABLE_START, valuesText } from '@anycast-origin/options';
 import type { Flag } from '@anycast-origin/options';
 import { argLabel, COMMAND_FLAG_LIST, COMMANDS, GLOBAL_FLAGS } from './args.js';
-import { COMMAND_ARGS, OPTIONS } from './options.js';
+import { EC2_TARGETS_OPTIONS } from './autopilot/ec2.js';
+import { PROMETHEUS_OPTIONS } from './autopilot/prometheus.js';
+import { SCRAPE_OPTIONS } from './autopilot/sources.js';
+import { AUTOPILOT_OPTIONS, COMMAND_ARGS, OPTIONS } from './options.js';
 import type { CommandName } from './options.js';
 
 export const FLAGS_START = '<!-- flags:start (generated from the option descriptions: npm run docs) -->';
@@ -41,9 +44,16 @@ export function commandsTable(): string {
   return lines.join('\n');
 }
 
+/** The autopilot library's option tables: [name, start marker, end marker, table]. */
+export function autopilotTables(): [string, string, string, string][] {
+  return ([['autopilot', AUTOPILOT_OPTIONS], ['scrapeSource', SCRAPE_OPTIONS], ['prometheusSource', PROMETHEUS_OPTIONS], ['ec2Targets', EC2_TARGETS_OPTIONS]] as const)
+    .map(([name, schema]) => [name, `<!-- options:start ${name} -->`, `<!-- options:end ${name} -->`, optionsTable(schema)]);
+}
+
 /** The README with every generated table rewritten. */
 export function renderReadme(readme: string): string {
   let out = replaceTable(readme, globalFlagsTable(), FLAGS_START, FLAGS_END);
   out = replaceTable(out, commandsTable(), COMMANDS_START, COMMANDS_END);
+  for (const [, start, end, table] of autopilotTables()) out = replaceTable(out, table, start, end);
   return replaceTable(out, optionsTable(OPTIONS), TABLE_START, TABLE_END);
 }

@@ -142,9 +142,29 @@ export class ConfigError extends GactlError {
   }
 }
 
+/** A /metrics page is not the Prometheus text format (0.0.4): `line` (1-based) and what is wrong. The autopilot reports it as the endpoint's error. */
+export class MetricsFormatError extends GactlError {
+  readonly line: number;
+  constructor(line: number, what: string) {
+    super(`line ${line}: ${what}`, 'GACTL_ERR_METRICS_FORMAT', 1);
+    this.name = 'MetricsFormatError';
+    this.line = line;
+  }
+}
+
+/** autopilot: the targets file (the lab's state file or a list of { id, region, metrics }) cannot be read or is invalid; `file` names it. */
+export class TargetsFileError extends GactlError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(`${file}: ${message}`, 'GACTL_ERR_TARGETS_FILE', 2, options);
+    this.name = 'TargetsFileError';
+    this.file = file;
+  }
+}
+
 export const ERROR_CODES = Object.freeze([
   'GACTL_ERR_INVALID_OPTION', 'GACTL_ERR_INVALID_ARGUMENT', 'GACTL_ERR_INVALID_STATE', 'GACTL_ERR_USAGE', 'GACTL_ERR_API', 'GACTL_ERR_NOT_FOUND',
   'GACTL_ERR_AMBIGUOUS', 'GACTL_ERR_GUARD', 'GACTL_ERR_VERIFY', 'GACTL_ERR_TIMEOUT', 'GACTL_ERR_INCOMPLETE_RESPONSE', 'GACTL_ERR_DRAIN_RECORD',
-  'GACTL_ERR_CONFIG',
+  'GACTL_ERR_CONFIG', 'GACTL_ERR_METRICS_FORMAT', 'GACTL_ERR_TARGETS_FILE',
 ] as const);
 export type ErrorCode = (typeof ERROR_CODES)[number];

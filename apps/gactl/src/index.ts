@@ -22,4 +22,12 @@ export type { CommandName, GactlOptions, GlobalSettings, ResolvedOptions } from 
 export { buildProgram, COMMAND_FLAG_LIST, COMMANDS, GLOBAL_FLAGS, parseArgs } from './args.js';
 export type { ParseResult } from './args.js';
 export { main } from './main.js';
+export { decide, shedCascade } from './autopilot/control.js';
+export type { Action, ControlSettings, Decision, RegionInput, StepDecision, StepInput } from './autopilot/control.js';
+export { AUTOPILOT_CHANNEL, autopilot, resolveAutopilotOptions, viewOf } from './autopilot/run.js';
+export type { AutopilotHooks, AutopilotResult, RegionReport, StepReport } from './autopilot/run.js';
+export { ec2Targets, prometheusSource, readTargetsFile, scrapeSource } from './autopilot/sources.js';
+export type { EndpointLoad, Expected, LoadReading, LoadSource, RegionLoad, Target } from './autopilot/sources.js';
+export { AUTOPILOT_OPTIONS } from './options.js';
+export type { AutopilotOptions, ResolvedAutopilotOptions } from './options.js';
 export * from './errors.js';

@@ -11,6 +11,8 @@ import { applyConfig, readConfig } from './apply.js';
 import { parseArgs } from './args.js';
 import { connect } from './connect.js';
 import { drain, undrain } from './drain.js';
+import { prepareAutopilot, runAutopilot } from './autopilot/command.js';
+import type { PreparedAutopilot } from './autopilot/command.js';
 import { GactlError } from './errors.js';
 import { changesTable, json, outcomeLine, resultTable, statusTable, waitTable } from './format.js';
 import { setDial, setWeight, status, waitDeployed } from './operations.js';
@@ -23,6 +25,8 @@ export interface MainIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream & { columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where SIGINT and SIGTERM come from (the process; tests pass an emitter): the autopilot stops on them. */
+  signals?: NodeJS.EventEmitter;
 }
 
 type Listener = (message: unknown, name: string | symbol) => void;
@@ -104,6 +108,7 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
   try {
     // apply steers the accelerator its config names, unless --accelerator says otherwise.
     const config = command === 'apply' ? readConfig(flags.config as string) : undefined;
+    const pilot = command === 'autopilot' ? prepareAutopilot(flags) : undefined;
     const accelerator = settings.accelerator ?? config?.acceleratorName;
     conn = await connect({ ...connectionOptions(settings), ...(accelerator !== undefined ? { accelerator } : {}) });
     const write = { force: flags.force === true };
@@ -133,6 +138,10 @@ export async function main(io: MainIo = { argv: process.argv.slice(2), env: proc
         warn(r.warnings);
         print(asJson ? json(r) : resultTable(r));
         break;
+      }
+      case 'autopilot': {
+        stopProgress();
+        return await runAutopilot(conn, pilot as PreparedAutopilot, settings.output, { stdout: io.stdout, stderr: io.stderr, signals: io.signals ?? process });
       }
       case 'apply': {
         const r = await applyConfig(conn, { config: config as NonNullable<typeof config>, dryRun: flags.dryRun === true, force: write.force }, {

@@ -10,6 +10,7 @@
  * AWS_REGION, AWS_PROFILE, the credentials chain) when the flags leave them unset.
  */
 import { o, parseOptions } from '@anycast-origin/options';
+import { z } from 'zod';
 import type { OptionsInput, OptionsOutput } from '@anycast-origin/options';
 import { InvalidArgumentError, InvalidOptionError } from './errors.js';
 
@@ -97,6 +98,46 @@ const listener = o.list(o.string({ check: isListenerSpec, expects: 'PROTOCOL:POR
 });
 const force = o.boolean({ default: false, doc: 'do it even when a guard refuses (no Region taking traffic on a listener, or no healthy endpoint left)' });
 
+/** `REGION=RPS` as --capacity takes it (eu-central-1=500). */
+export const CAPACITY_SPEC = /^([a-z]{2}(?:-[a-z]+)+-\d{1,2})=(\d+(?:\.\d+)?)$/;
+const isCapacitySpec = (s: string): boolean => {
+  const m = CAPACITY_SPEC.exec(s);
+  return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 1e9;
+};
+
+/**
+ * The autopilot's control settings and loop (`autopilot()` in the library, `gactl autopilot`
+ * on the command line). Cross-checks (low below target) are in autopilot/run.ts.
+ */
+const autopilotOptions = {
+  capacity: o.custom(z.record(z.string().regex(REGION_NAME), z.number().positive().max(1e9)), {
+    expects: 'an object of Region name to requests per second above 0', required: true,
+    doc: 'requests per second each Region can serve: every Region with an endpoint group on the steered listeners needs one',
+  }),
+  target: o.number({ min: 0.01, max: 1, default: 0.8, doc: 'lower a Region\'s dial when its load is above this share of its capacity' }),
+  low: o.number({ min: 0, max: 1, default: 0.6, doc: 'raise a Region\'s dial back toward 100 when its load is below this share of its capacity (below --target: the band between is the hysteresis)' }),
+  interval: o.number({ min: 0.05, max: 86_400, default: 60, unit: 's', doc: 'seconds between steps: rates are measured over it (AWS deploys a change in about a minute)' }),
+  maxStep: o.number({ min: 1, max: 100, default: 10, unit: 'percent', doc: 'most points a dial moves in one step' }),
+  minDial: o.number({ min: 0, max: 100, default: 10, unit: 'percent', doc: 'lowest dial the autopilot sets (above 0 keeps a sample of the Region\'s own demand, to know when to raise it again)' }),
+  raiseAfter: o.integer({ min: 1, max: 100, default: 3, doc: 'readings in a row a Region must be below --low before its dial is raised (one quiet sample can be noise)' }),
+  listener,
+  dryRun: o.boolean({ default: false, doc: 'decide and report, write nothing' }),
+  once: o.boolean({ default: false, doc: 'one step and exit (with a metrics scrape source: two reads one interval apart)' }),
+};
+export const AUTOPILOT_OPTIONS = o.group(autopilotOptions, { doc: 'autopilot options' });
+export type AutopilotOptions = OptionsInput<typeof AUTOPILOT_OPTIONS>;
+export type ResolvedAutopilotOptions = OptionsOutput<typeof AUTOPILOT_OPTIONS>;
+
+/** Where the autopilot reads load from (the command's choice; the library takes a LoadSource). */
+const sourceFlags = {
+  metricsFrom: o.string({ doc: 'a JSON file naming each endpoint\'s /metrics: the lab\'s state file (anycast-lab --state-file) or a list of { id, region, metrics }', defaultText: 'EC2: each instance endpoint\'s address, found by its id' }),
+  prometheus: o.url({ doc: 'a Prometheus server\'s URL: load from its query API instead of scraping the endpoints' }),
+  window: o.integer({ min: 1, max: 86_400, default: 60, unit: 's', doc: 'with --prometheus: the rate() window (at least two of Prometheus\'s scrape intervals)' }),
+  metricsPort: o.integer({ min: 1, max: 65_535, default: 8080, doc: 'with EC2 discovery: the origins\' HTTP port, where /metrics is' }),
+  metricsAddress: o.enum(['private', 'public'], { default: 'private', doc: 'with EC2 discovery: scrape each instance on its private or its public IPv4 address' }),
+  scrapeTimeoutMs: o.integer({ min: 10, max: 300_000, default: 5000, unit: 'ms', doc: 'longest time one /metrics scrape or Prometheus query may take' }),
+};
+
 /** Each command's own flags (no environment variables: see the header). */
 export const COMMAND_FLAGS = Object.freeze({
   status: o.group({}, { doc: 'status flags' }),
@@ -114,6 +155,14 @@ export const COMMAND_FLAGS = Object.freeze({
     force,
   }, { doc: 'apply flags' }),
   wait: o.group({}, { doc: 'wait flags' }),
+  autopilot: o.group({
+    ...autopilotOptions,
+    capacity: o.list(o.string({ check: isCapacitySpec, expects: 'REGION=RPS like eu-central-1=500', doc: 'a Region\'s capacity' }), {
+      max: 40, doc: 'requests per second each Region can serve (repeat the flag or separate by commas)', defaultText: 'from --capacity-file',
+    }),
+    capacityFile: o.string({ doc: 'a JSON file { "<region>": rps }, instead of or besides --capacity (the flag wins)' }),
+    ...sourceFlags,
+  }, { doc: 'autopilot flags' }),
 });
 export type CommandName = keyof typeof COMMAND_FLAGS;
 
@@ -134,6 +183,7 @@ export const COMMAND_ARGS = Object.freeze({
   undrain: o.group({ endpointId: o.string({ maxBytes: 255, doc: 'the endpoint to undrain (its weight before the drain)' }) }, { doc: 'undrain arguments' }),
   apply: o.group({}, { doc: 'apply arguments' }),
   wait: o.group({}, { doc: 'wait arguments' }),
+  autopilot: o.group({}, { doc: 'autopilot arguments' }),
 });
 
 /** Validate one library call's arguments against a command's description; throws InvalidArgumentError naming the argument. */

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { optionsTable, tableIn } from '@anycast-origin/options';
-import { commandsTable, COMMANDS_END, COMMANDS_START, FLAGS_END, FLAGS_START, globalFlagsTable, renderReadme } from '../src/docs.js';
+import { autopilotTables, commandsTable, COMMANDS_END, COMMANDS_START, FLAGS_END, FLAGS_START, globalFlagsTable, renderReadme } from '../src/docs.js';
 import { GLOBAL_FLAGS, OPTIONS, parseArgs } from '../src/index.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -14,6 +14,7 @@ t.test('the README\'s tables are the generated ones', async (t) => {
   t.equal(tableIn(readme, FLAGS_START, FLAGS_END), globalFlagsTable(), 'global flags');
   t.equal(tableIn(readme, COMMANDS_START, COMMANDS_END), commandsTable(), 'commands');
   t.equal(tableIn(readme), optionsTable(OPTIONS), 'connect() options');
+  for (const [name, start, end, table] of autopilotTables()) t.equal(tableIn(readme, start, end), table, `${name}() options`);
   t.equal(renderReadme(readme), readme, 'npm run docs would change nothing');
 });
 

@@ -29,7 +29,7 @@ t.test('exit codes and one-line errors', async (t) => {
       [['status', '--listener', 'TCP:80'], 'unknown option \'--listener\''],
       [['status', '--region', 'us-west-2'], 'unknown option \'--region\''],
       [['stats'], 'unknown command \'stats\' (Did you mean status?)'],
-      [[], 'a command is required: status, dial, weight, drain, undrain, apply, wait'],
+      [[], 'a command is required: status, dial, weight, drain, undrain, apply, wait, autopilot'],
       [['status'], 'GACTL_TIMEOUT must be a number 0..86400 (s), got "soon"', { GACTL_TIMEOUT: 'soon' }],
       [['status'], 'GACTL_ENDPOINT_URL must be an http:// or https:// URL, got "127.0.0.1:9"', { GACTL_ENDPOINT_URL: '127.0.0.1:9' }],
       [['status'], 'GACTL_WAIT must be true or false, got "maybe"', { GACTL_WAIT: 'maybe' }],

@@ -16,7 +16,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WORKSPACES = productionWorkspaces(ROOT, '@anycast-origin/gactl');
 
 t.test('the tarballs install offline into an empty directory and gactl runs there', async (t) => {
-  t.same(WORKSPACES, ['packages/options', 'packages/config', 'apps/gactl'], 'its run-time workspaces, itself last');
+  // ga-emulator for its routing model (the autopilot predicts where shed traffic lands with it), and its relay addon
+  t.same(WORKSPACES, ['packages/options', 'packages/config', 'packages/tcp-relay', 'packages/ga-emulator', 'apps/gactl'], 'its run-time workspaces, itself last');
   const dir = t.testdir({});
   const tarballs: { dir: string; tarball: string }[] = [];
   for (const ws of WORKSPACES) {
@@ -32,7 +33,7 @@ t.test('the tarballs install offline into an empty directory and gactl runs ther
   }
   // Offline: the tarballs, and the repository's locked third-party versions from npm's cache.
   t.doesNotThrow(() => installOffline(ROOT, dir, tarballs), 'npm ci --offline');
-  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['config', 'gactl', 'options'], 'real copies');
+  t.same(readdirSync(join(dir, 'node_modules', '@anycast-origin')).sort(), ['config', 'ga-emulator', 'gactl', 'options', 'tcp-relay'], 'real copies');
 
   const help = await run('npx', ['--no-install', 'gactl', '--help'], { cwd: dir, env: baseEnv() });
   t.equal(help.code, 0, help.stderr);

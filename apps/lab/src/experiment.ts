@@ -133,7 +133,7 @@ export function experimentVantagePoints(seed100: Run, file: string): VantageSpec
 }
 
 /** A gactl connection to the lab's API (dummy credentials: the emulator does not check them). */
-async function gactl(lab: Lab, deploySeconds: number): Promise<Connection> {
+export async function labConnection(lab: Pick<Lab, 'apiUrl' | 'acceleratorArn'>, deploySeconds: number): Promise<Connection> {
   const client = new GlobalAcceleratorClient({ endpoint: lab.apiUrl, region: 'us-west-2', maxAttempts: 1, credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' } });
   return connect({ accelerator: lab.acceleratorArn, pollSeconds: Math.max(0.05, Math.min(1, deploySeconds / 5)), timeout: 300 }, { client });
 }
@@ -207,7 +207,7 @@ export async function runExperiment(plan: ExperimentPlan, hooks: ExperimentHooks
     writeOut(join(plan.out, 'map-dial-100.png'), renderMapPng(run100, { width: plan.quick ? 1000 : 1600, title: `anycast-lab: ${run100.probes.length} RIPE Atlas probe positions, every dial at 100` }));
 
     // 3. EU dial 50
-    const conn = await step('dial', () => gactl(lab, plan.spec.deploySeconds));
+    const conn = await step('dial', () => labConnection(lab, plan.spec.deploySeconds));
     let dialSeconds = 0;
     const runs50: Run[] = [];
     try {

@@ -8,7 +8,7 @@
  * drain short. Errors are one line: `anycast-lab: <message>`.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -20,13 +20,14 @@ import { CHANNELS } from '@anycast-origin/ga-emulator';
 import { addFlags, envLayer, flagLayer, givenFlags, mergeLayers, UsageError as OptionsUsageError, validateLayer } from '@anycast-origin/options';
 import type { Flag } from '@anycast-origin/options';
 import type { z } from 'zod';
-import { InputError, LabError, UsageError } from './errors.js';
+import { InputError, LabError, OutputError, UsageError } from './errors.js';
 import { startLab } from './lab.js';
 import { setpriv } from './origin-process.js';
 import type { Lab, LabSpec } from './lab.js';
 import type { ExperimentDetails } from './experiment.js';
-import { COMMAND_FLAGS, DEFAULT_CONFIG, EXPERIMENT_OPTIONS, UP_OPTIONS } from './options.js';
-import type { ExperimentSettings, UpSettings } from './options.js';
+import { COMMAND_FLAGS, DEFAULT_CONFIG, EXPERIMENT_OPTIONS, OVERLOAD_OPTIONS, UP_OPTIONS } from './options.js';
+import type { ExperimentSettings, OverloadSettings, UpSettings } from './options.js';
+import type { OverloadPlan, OverloadResults } from './overload.js';
 import { SEED_RUNS } from './seed.js';
 import { pasteText } from './paste.js';
 import { removeStateFile, writeStateFile } from './state-file.js';
@@ -253,8 +254,67 @@ async function runExperimentCommand(s: ExperimentSettings, io: Io): Promise<numb
   return 0;
 }
 
+/** `overload`: the drill on a lab of the config, its report in --out; exit 1 when a check fails. */
+async function runOverloadCommand(s: OverloadSettings, io: Io): Promise<number> {
+  const log = createLogger(s.logLevel, io.stderr);
+  warnWithoutSetpriv(log);
+  const spec = labSpec(s, defaultVantagePoints(), { deploySeconds: s.deploySeconds ?? (s.quick ? 0.2 : 0.5), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
+  const plan: OverloadPlan = {
+    rps: s.rps, overload: s.overload, otherCapacity: s.otherCapacity ?? 2 * s.rps,
+    loadSeconds: s.loadSeconds ?? (s.quick ? 14 : 40), quietSeconds: s.quietSeconds ?? (s.quick ? 10 : 30),
+    interval: s.interval ?? (s.quick ? 1 : 2), maxStep: s.maxStep, raiseAfter: s.raiseAfter, settleSteps: s.settleSteps, timeoutMs: 5000,
+  };
+  const unsubscribe = logEmulatorEvents(log);
+  const lab = await startLab(spec);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.warn({ signal }, `${signal}: stopping the drill and the lab`);
+    void lab.stop({ drain: false });
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
+  let r: OverloadResults;
+  try {
+    // loaded when needed, as the experiment is: gactl and probe take seconds to load
+    const { runOverload } = await import('./overload.js');
+    r = await runOverload(lab, plan, {
+      onPhase: (what) => log.info({ phase: what }, what),
+      onStep: (step) => {
+        for (const x of step.regions) if (x.action !== 'hold' || x.region === 'eu-central-1') log.info({ step: step.step, ...x }, `autopilot ${x.region}: dial ${x.dialBefore} -> ${x.dialAfter} (${x.why})`);
+      },
+    });
+  } finally {
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
+    await lab.stop({ drain: false });
+    unsubscribe();
+  }
+  const { renderOverloadChart, renderOverloadPng, renderOverloadReport } = await import('./overload-report.js');
+  const files: [string, string | Buffer][] = [
+    ['report.md', renderOverloadReport(r, `anycast-lab overload${io.argv.slice(io.argv.indexOf('overload') + 1).map((a) => ` ${a}`).join('')}`)],
+    ['overload.svg', renderOverloadChart(r)],
+    ['overload.png', renderOverloadPng(r)],
+    ['results.json', `${JSON.stringify(r, null, 2)}\n`],
+  ];
+  try {
+    mkdirSync(s.out, { recursive: true });
+    for (const [name, data] of files) writeFileSync(join(s.out, name), data);
+  } catch (e) {
+    throw new OutputError(s.out, `cannot write the report: ${(e as Error).message}`, { cause: e });
+  }
+  const passed = r.checks.filter((c) => c.ok).length;
+  io.stdout.write(s.output === 'json'
+    ? `${JSON.stringify({ checks: r.checks, settledAfterSeconds: r.settledAfterSeconds, settledAfterSteps: r.settledAfterSteps, capacity: r.capacity, files: files.map(([f]) => join(s.out, f)) }, null, 2)}\n`
+    : `${[`anycast-lab overload: ${passed} of ${r.checks.length} checks passed`, ...files.map(([f]) => `  ${join(s.out, f)}`), '', ...r.checks.map((c) => `[${c.ok ? 'x' : ' '}] ${c.name}: ${c.detail}`)].join('\n')}\n`);
+  const failed = r.checks.filter((c) => !c.ok);
+  if (failed.length) {
+    io.stderr.write(`anycast-lab: ${failed.length} of ${r.checks.length} checks failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 interface CommandDef {
-  name: 'up' | 'experiment';
+  name: 'up' | 'experiment' | 'overload';
   summary: string;
   schema: z.ZodType;
   run(settings: unknown, io: Io): Promise<number>;
@@ -272,6 +332,12 @@ const COMMANDS: CommandDef[] = [
     summary: 'run the seed article on a lab of the config: HTTP test, RIPE Atlas run, EU dial 50, failover and drain drills; writes report.md, two maps and results.json',
     schema: EXPERIMENT_OPTIONS,
     run: (s, io) => runExperimentCommand(s as ExperimentSettings, io),
+  },
+  {
+    name: 'overload',
+    summary: 'the seed\'s "running hot" scenario: Europe at 3x its capacity, with dials fixed at 100 and with gactl autopilot; writes report.md, overload.png and results.json',
+    schema: OVERLOAD_OPTIONS,
+    run: (s, io) => runOverloadCommand(s as OverloadSettings, io),
   },
 ];
 

@@ -108,11 +108,32 @@ export const EXPERIMENT_OPTIONS = o.group({
   seedEuDial50: file('the seed\'s RIPE Atlas run with eu-central-1 at dial 50 (GeoJSON)', { defaultText: 'the copy in this package (data/)' }),
 }, { doc: 'anycast-lab experiment settings' });
 
+/** `anycast-lab overload`. */
+export const OVERLOAD_OPTIONS = o.group({
+  ...labSettings({
+    api: '127.0.0.1:0', httpPort: 0, dnsPort: 0, entryPorts: 'ephemeral',
+    healthIntervalText: '1 s (--quick: 0.5 s)', deploySecondsText: '0.5 s (--quick: 0.2 s)',
+  }),
+  out: o.string({ minBytes: 1, default: 'lab-overload', expects: 'a directory name', doc: 'where report.md, overload.png, overload.svg and results.json are written' }),
+  quick: o.boolean({ default: false, doc: 'CI timings: health checks every 0.5 s, deploys in 0.2 s, 1 s autopilot interval, shorter phases' }),
+  rps: o.integer({ min: 10, max: 5000, default: 150, doc: 'requests per second of new-connection HTTP from the vantage points closest to the hot Region (eu-central-1)' }),
+  overload: o.number({ min: 1.5, max: 20, default: 3, doc: 'the load over the hot Region\'s capacity: its capacity is --rps / --overload' }),
+  otherCapacity: o.integer({ min: 1, max: 1_000_000, doc: 'capacity of every other Region, rps', defaultText: '2 x --rps' }),
+  loadSeconds: o.integer({ min: 5, max: 3600, doc: 'seconds of load in each run', defaultText: '40 (--quick: 14)' }),
+  quietSeconds: o.integer({ min: 1, max: 3600, doc: 'seconds after the load stops in the autopilot\'s run, for the dial to come back to 100', defaultText: '30 (--quick: 10)' }),
+  interval: o.number({ min: 0.2, max: 60, unit: 's', doc: 'the autopilot\'s interval', defaultText: '2 s (--quick: 1 s)' }),
+  maxStep: o.number({ min: 1, max: 100, default: 50, unit: 'percent', doc: 'the autopilot\'s largest dial step' }),
+  raiseAfter: o.integer({ min: 1, max: 100, default: 2, doc: 'the autopilot\'s readings below --low in a row before a raise' }),
+  settleSteps: o.integer({ min: 1, max: 100, default: 4, doc: 'autopilot steps the hot Region may take to come under 1.1x its capacity (a check)' }),
+}, { doc: 'anycast-lab overload settings' });
+
 export type UpSettings = OptionsOutput<typeof UP_OPTIONS>;
+export type OverloadSettings = OptionsOutput<typeof OVERLOAD_OPTIONS>;
 export type ExperimentSettings = OptionsOutput<typeof EXPERIMENT_OPTIONS>;
 
 /** Each command's flags, derived from its description. */
-export const COMMAND_FLAGS: Readonly<Record<'up' | 'experiment', readonly Flag[]>> = Object.freeze({
+export const COMMAND_FLAGS: Readonly<Record<'up' | 'experiment' | 'overload', readonly Flag[]>> = Object.freeze({
+  overload: Object.freeze(flagsOf(OVERLOAD_OPTIONS, { envPrefix: ENV_PREFIX })),
   up: Object.freeze(flagsOf(UP_OPTIONS, { envPrefix: ENV_PREFIX })),
   experiment: Object.freeze(flagsOf(EXPERIMENT_OPTIONS, { envPrefix: ENV_PREFIX })),
 });
@@ -120,6 +141,9 @@ export const COMMAND_FLAGS: Readonly<Record<'up' | 'experiment', readonly Flag[]
 /** Validate settings given in code (tests, other tools); throws InvalidOptionError. */
 export function resolveUp(input: unknown): UpSettings {
   return parseOptions(UP_OPTIONS, input ?? {}, (option, message) => new InvalidOptionError(option, message));
+}
+export function resolveOverload(input: unknown): OverloadSettings {
+  return parseOptions(OVERLOAD_OPTIONS, input ?? {}, (option, message) => new InvalidOptionError(option, message));
 }
 export function resolveExperiment(input: unknown): ExperimentSettings {
   return parseOptions(EXPERIMENT_OPTIONS, input ?? {}, (option, message) => new InvalidOptionError(option, message));

@@ -9,7 +9,7 @@ import { DRILL_CITY, EU, TARGETS } from './seed.js';
 
 const pct = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(1)}%` : '-');
 /** A Markdown table; columns of numbers are right-aligned. */
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const numeric = head.map((_, i) => rows.every((r) => typeof r[i] === 'number' || r[i] === '' || /^[\d.]+( s|%)?$/.test(String(r[i]))));
   return [`| ${head.join(' | ')} |`, `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

@@ -10,7 +10,7 @@ const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 t.test('the flag tables are generated from the option descriptions (npm run docs rewrites them)', async (t) => {
   t.same(staleTables(README), [], 'stale tables: run npm run docs at the repository root');
   t.equal(updateReadme(README), README);
-  t.equal(generatedTables().length, 2);
+  t.equal(generatedTables().length, 3);
   for (const [command, flags] of Object.entries(COMMAND_FLAGS)) {
     for (const f of flags) {
       t.match(f.env, /^LAB_[A-Z0-9_]+$/, `${command} ${f.flag}: a LAB_ variable`);
