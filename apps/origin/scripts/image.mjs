@@ -2,8 +2,9 @@
 // Build the origin's container image (apps/origin/Containerfile) from a build context that
 // holds everything the image needs beyond its base, so the build fetches nothing: the
 // deployable artifact for one architecture (scripts/package.mjs --base debian-13 --node
-// bundled --arch <arch>) with its Node.js runtime from the npm registry's node-linux-<arch>,
-// checked against the integrity node-runtime.json pins. Then podman (or docker) builds it.
+// bundled --arch <arch> --strip-node) with its Node.js runtime from the npm registry's
+// node-linux-<arch>, checked against the integrity node-runtime.json pins, then stripped of
+// its symbols (binutils' strip, here). Then podman (or docker) builds it.
 //   npm run image -w apps/origin [-- --arch x64|arm64] [--tag TAG] [--context DIR] [--context-only] [-- ENGINE-BUILD-ARGS...]
 // Environment: BASE overrides the base image (default: the Containerfile's public Debian 13
 // slim); CONTAINER_ENGINE picks podman or docker (default: podman when it is installed).
@@ -76,7 +77,7 @@ rmSync(context, { recursive: true, force: true });
 mkdirSync(context, { recursive: true });
 copyFileSync(join(app, 'Containerfile'), join(context, 'Containerfile'));
 say(`artifact for linux-${opts.arch} with Node.js into ${context}`);
-const packaged = spawnSync(process.execPath, [join(here, 'package.mjs'), '--base', 'debian-13', '--node', 'bundled', '--arch', opts.arch, '--out', join(context, 'anycast-origin-linux.tar.gz')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const packaged = spawnSync(process.execPath, [join(here, 'package.mjs'), '--base', 'debian-13', '--node', 'bundled', '--arch', opts.arch, '--strip-node', '--out', join(context, 'anycast-origin-linux.tar.gz')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (packaged.status !== 0) fail('the artifact could not be built (see above)');
 // /usr/local/bin/node -> the runtime in the artifact (the Containerfile's fixed path to it).
 const artifact = JSON.parse(execFileSync('tar', ['-xzOf', join(context, 'anycast-origin-linux.tar.gz'), 'anycast-origin/artifact.json'], { encoding: 'utf8' }));

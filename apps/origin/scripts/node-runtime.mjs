@@ -3,11 +3,14 @@
 // node-linux-<arch> package and unpack bin/node and its LICENSE into a directory. The tarball
 // is checked against the pinned sha512 integrity before anything is unpacked, so a
 // republished or tampered package is refused, not run. Used by the artifact script
-// (npm run package -- --node) and by the CI's Debian 13 root (.ci/debian13).
+// (npm run package -- --node) and by the CI's Debian 13 root (.ci/debian13). The container
+// image ships the binary stripped of its symbol tables and debug sections (stripNodeRuntime,
+// -18 MB): done here on the build host with binutils' strip, after the check, so what is
+// stripped is the checked binary and nothing is fetched for it.
 //   node apps/origin/scripts/node-runtime.mjs --arch x64|arm64 --out DIR   (prints DIR/bin/node)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +45,26 @@ export function fetchNodeRuntime(arch, out) {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** GNU triplets of the pinned architectures (binutils names its cross tools by them). */
+const TRIPLET = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
+
+/**
+ * Strip the symbol tables and debug sections from an unpacked Node.js binary of `arch`, in
+ * place (the dynamic symbols native addons link against stay). Uses binutils' strip for that
+ * architecture: `<triplet>-strip` (binutils-x86-64-linux-gnu, binutils-aarch64-linux-gnu), or
+ * plain `strip` for the host's own. Returns the shipped file's sha256 and the sizes before and after.
+ */
+export function stripNodeRuntime(node, arch) {
+  const triplet = TRIPLET[arch];
+  if (!triplet) throw new Error(`cannot strip Node.js for ${arch} (known: ${Object.keys(TRIPLET).join(', ')})`);
+  const onPath = (cmd) => spawnSync('sh', ['-c', 'command -v "$1" >/dev/null', 'sh', cmd]).status === 0;
+  const tool = onPath(`${triplet}-strip`) ? `${triplet}-strip` : arch === process.arch && onPath('strip') ? 'strip' : undefined;
+  if (!tool) throw new Error(`no strip for linux-${arch}: apt-get install binutils-${triplet.replaceAll('_', '-')}`);
+  const before = statSync(node).size;
+  execFileSync(tool, ['--strip-all', node], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { tool, before, after: statSync(node).size, sha256: createHash('sha256').update(readFileSync(node)).digest('hex') };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

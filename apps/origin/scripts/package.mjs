@@ -10,15 +10,20 @@
 // node-runtime.json). It refuses a native part that needs a newer glibc than the base has, and
 // a base on which no uWS binary would load. The infra uploads it; the systemd unit runs it
 // from /opt/anycast-origin. `--arch x64|arm64` keeps one architecture's native parts and
-// Node.js only (the container image's context, scripts/image.mjs: one image per architecture).
-//   npm run package -w apps/origin [-- --base debian-13|ubuntu-24.04|al2023] [--node bundled|system] [--arch x64|arm64] [--out FILE]
+// Node.js only (the container image's context, scripts/image.mjs: one image per architecture);
+// `--strip-node` strips the bundled Node.js of its symbols after its integrity check (the
+// image's, -18 MB; artifact.json records the checked tarball and the shipped binary's sha256).
+// node_modules keeps what runs: TypeScript declarations and sources, source maps, Markdown,
+// tests, docs, benchmarks, examples, C/C++ sources and other platforms' prebuilds are left out
+// (pruneNodeModules; licenses stay).
+//   npm run package -w apps/origin [-- --base debian-13|ubuntu-24.04|al2023] [--node bundled|system] [--arch x64|arm64] [--strip-node] [--out FILE]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_RUNTIME, fetchNodeRuntime } from './node-runtime.mjs';
+import { NODE_RUNTIME, fetchNodeRuntime, stripNodeRuntime } from './node-runtime.mjs';
 import { installOffline, productionWorkspaces } from '../../../scripts/workspaces.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +54,11 @@ const UWS = [
   { alias: 'uWebSockets.js', version: '20.30.0', binaries: 'binaries' },
 ];
 
+/** Directories and files in node_modules that nothing loads at run time (licenses excepted). */
+const PRUNE_DIRS = new Set(['test', 'tests', '__tests__', 'bench', 'benchmark', 'benchmarks', 'example', 'examples', 'docs', '.github']);
+const PRUNE_FILES = /\.(?:[cm]?ts|map|md|markdown|c|cc|cpp|h|hh|hpp|gyp|gypi)$/i;
+const LICENSE = /^(?:licen[cs]e|copying|notice)/i;
+
 const arg = (name) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
@@ -65,6 +75,8 @@ if (nodeMode !== 'bundled' && nodeMode !== 'system') fail(`--node must be bundle
 const archArg = arg('--arch');
 if (archArg !== undefined && !ALL_ARCHES.includes(archArg)) fail(`--arch must be one of ${ALL_ARCHES.join(', ')}, got ${archArg}`);
 const ARCHES = archArg ? [archArg] : ALL_ARCHES;
+const stripNode = process.argv.includes('--strip-node');
+if (stripNode && nodeMode !== 'bundled') fail('--strip-node strips the bundled Node.js: it needs --node bundled');
 const out = arg('--out') ? resolve(arg('--out')) : join(app, 'artifact', 'anycast-origin-linux.tar.gz');
 const nodeMajor = nodeMode === 'bundled' ? Number(NODE_RUNTIME.version.split('.')[0]) : base.systemNode.major;
 const abi = NODE_ABI[nodeMajor];
@@ -118,16 +130,32 @@ try {
     }
     for (const extra of ['docs', 'src/uws.d.ts', 'index.d.ts', 'ESM_wrapper.mjs']) rmSync(join(pkgDir, extra), { recursive: true, force: true });
   }
-  for (const arch of ALL_ARCHES.filter((a) => !ARCHES.includes(a))) rmSync(join(dir, 'node_modules', MMSG, 'prebuilds', `linux-${arch}`), { recursive: true, force: true });
+  const pruned = pruneNodeModules(join(dir, 'node_modules'));
+  say(`left out of node_modules: ${pruned.files} files, ${(pruned.bytes / 1e6).toFixed(1)} MB (declarations, sources, maps, docs, tests, other platforms' prebuilds)`);
+  for (const twin of dropCommonJsTwins(dir)) say(`left out ${twin.name}'s CommonJS copy (${twin.files} .cjs files, ${(twin.bytes / 1e6).toFixed(1)} MB): only imported, never required`);
   for (const arch of ARCHES) {
     const addon = join(dir, 'node_modules', MMSG, 'prebuilds', `linux-${arch}`, 'node.napi.node');
     if (!existsSync(addon)) fail(`${MMSG} prebuild for linux-${arch} missing from the package`);
     natives.push({ what: `${MMSG} linux-${arch}`, file: addon });
   }
+  // Each runtime: the pinned package, checked, then (--strip-node) stripped; artifact.json says
+  // which tarball it came from and, when stripped, the sha256 of the binary shipped.
+  const runtimes = {};
   if (nodeMode === 'bundled') {
     for (const arch of ARCHES) {
-      say(`Node.js ${NODE_RUNTIME.version} for linux-${arch} (${NODE_RUNTIME.packages[arch].name}, integrity-checked)`);
+      const pin = NODE_RUNTIME.packages[arch];
+      say(`Node.js ${NODE_RUNTIME.version} for linux-${arch} (${pin.name}, integrity-checked)`);
       const node = fetchNodeRuntime(arch, join(dir, 'runtime', `node-v${NODE_RUNTIME.version}-${SYSTEMD_ARCH[arch]}`));
+      runtimes[arch] = { package: `${pin.name}@${NODE_RUNTIME.version}`, integrity: pin.integrity, stripped: false };
+      if (stripNode) {
+        const s = stripNodeRuntime(node, arch);
+        say(`stripped linux-${arch}'s bin/node with ${s.tool}: ${(s.before / 1e6).toFixed(1)} -> ${(s.after / 1e6).toFixed(1)} MB`);
+        if (arch === process.arch) {
+          const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+          if (version !== `v${NODE_RUNTIME.version}`) fail(`the stripped Node.js says ${version}, not v${NODE_RUNTIME.version}`);
+        }
+        runtimes[arch] = { ...runtimes[arch], stripped: true, sha256: s.sha256 };
+      }
       natives.push({ what: `Node.js linux-${arch}`, file: node });
     }
   }
@@ -145,7 +173,7 @@ try {
   if (!exec.test(unit)) fail('anycast-origin.service has no ExecStart=<node> /opt/anycast-origin/dist/cli.js line');
   writeFileSync(unitFile, unit.replace(exec, `ExecStart=${nodeBin} /opt/anycast-origin/dist/cli.js`));
   writeFileSync(join(dir, 'artifact.json'), JSON.stringify({
-    base: baseName, glibc: base.glibc.join('.'), arches: ARCHES, node: nodeMode === 'bundled' ? { bundled: NODE_RUNTIME.version } : { system: base.systemNode }, abi, execStart: nodeBin,
+    base: baseName, glibc: base.glibc.join('.'), arches: ARCHES, node: nodeMode === 'bundled' ? { bundled: NODE_RUNTIME.version, runtimes } : { system: base.systemNode }, abi, execStart: nodeBin,
   }, null, 2) + '\n');
 
   mkdirSync(dirname(out), { recursive: true });
@@ -174,6 +202,89 @@ function chooseUws(modules) {
     keep.push({ build, file });
   }
   return keep;
+}
+
+/**
+ * Remove from node_modules what runs nowhere: PRUNE_DIRS, PRUNE_FILES (TypeScript sources and
+ * declarations, source maps, Markdown, C/C++ sources and gyp files of addons that come
+ * prebuilt) and, in `prebuilds/` (node-gyp-build's layout), every platform but linux-<arch>
+ * for this artifact's arches and the musl builds (every base is glibc). Returns what went.
+ */
+function pruneNodeModules(modules) {
+  const keepPrebuilds = new Set(ARCHES.map((a) => `linux-${a}`));
+  let files = 0;
+  let bytes = 0;
+  const remove = (path) => {
+    const st = statSync(path);
+    if (st.isDirectory()) for (const e of readdirSync(path)) remove(join(path, e));
+    else {
+      files++;
+      bytes += st.size;
+    }
+    rmSync(path, { recursive: true, force: true });
+  };
+  // Returns whether it removed anything in d: a directory this emptied goes too (one that was
+  // empty before, like uWS 20.30's pruned binaries/, stays).
+  const walk = (d) => {
+    let removed = false;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) {
+        if (PRUNE_DIRS.has(e.name) || (basename(d) === 'prebuilds' && !keepPrebuilds.has(e.name))) remove(path);
+        else if (!walk(path)) continue;
+        else if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+        removed = true;
+      } else if (e.isFile() && !LICENSE.test(e.name) && (PRUNE_FILES.test(e.name) || (basename(dirname(d)) === 'prebuilds' && e.name.includes('.musl.')))) {
+        remove(path);
+        removed = true;
+      }
+    }
+    return removed;
+  };
+  walk(modules);
+  return { files, bytes };
+}
+
+/**
+ * Dual packages (zod) ship their code twice, as ESM for `import` and as CommonJS (.cjs) for
+ * `require`. A package whose every `require` target (where it differs from the `import` one)
+ * is a .cjs file, whose ESM files name no
+ * .cjs file, and which nothing in the artifact (dist/, node_modules/) requires loses its .cjs
+ * files: `import` never reaches them. Returns what went, per package.
+ */
+function dropCommonJsTwins(root) {
+  const modules = join(root, 'node_modules');
+  const packages = readdirSync(modules).filter((n) => !n.startsWith('.')).flatMap((n) => (n.startsWith('@') ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n]));
+  const code = [join(root, 'dist'), modules].flatMap((d) => readdirSync(d, { recursive: true }).map(String).filter((f) => /\.[cm]?js$/.test(f)).map((f) => join(d, f)).filter((f) => statSync(f).isFile()));
+  const dropped = [];
+  for (const name of packages) {
+    const pkgDir = join(modules, name);
+    const pkgJson = join(pkgDir, 'package.json');
+    if (!existsSync(pkgJson)) continue;
+    const targets = [];
+    const collect = (e) => {
+      if (e && typeof e === 'object') {
+        if (typeof e.require === 'string' || typeof e.import === 'string') targets.push({ require: e.require, import: e.import });
+        else for (const v of Object.values(e)) collect(v);
+      }
+    };
+    collect(JSON.parse(readFileSync(pkgJson, 'utf8')).exports);
+    // (A pattern both conditions share, like zod's './v4/locales/*', leaves the extension to the caller.)
+    const split = targets.filter((t) => t.require !== t.import);
+    if (split.length === 0 || !split.every((t) => t.require?.endsWith('.cjs') && typeof t.import === 'string' && !t.import.endsWith('.cjs'))) continue;
+    const own = readdirSync(pkgDir, { recursive: true }).map(String).filter((f) => !f.split('/').includes('node_modules'));
+    const cjs = own.filter((f) => f.endsWith('.cjs') && statSync(join(pkgDir, f)).isFile());
+    if (own.some((f) => /\.m?js$/.test(f) && statSync(join(pkgDir, f)).isFile() && readFileSync(join(pkgDir, f), 'utf8').includes('.cjs'))) continue;
+    const required = new RegExp(`require\\(\\s*['"\`]${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`/]`);
+    if (code.some((f) => !f.startsWith(pkgDir + '/') && required.test(readFileSync(f, 'utf8')))) continue;
+    let bytes = 0;
+    for (const f of cjs) {
+      bytes += statSync(join(pkgDir, f)).size;
+      rmSync(join(pkgDir, f));
+    }
+    dropped.push({ name, files: cjs.length, bytes });
+  }
+  return dropped;
 }
 
 /** The newest GLIBC_x.y symbol version an ELF file references (from its version strings). */
