@@ -169,8 +169,8 @@ export function decide(input: StepInput): StepDecision {
         continue;
       }
       // Proportional: keep mid-band x capacity of today's load; bounded by the step and the floor.
-      const proportional = Math.max(r.dial * ((mid * r.capacity) / r.load), r.dial - s.maxStep, s.minDial);
-      let want = proportional;
+      const lowest = Math.max(r.dial - s.maxStep, s.minDial);
+      let want = Math.max(r.dial * ((mid * r.capacity) / r.load), lowest);
       const cascade = shedCascade(r.region, others.map((o) => ({ region: o.region, dial: (out.get(o.region) as Decision).dialAfter })));
       const unknown = cascade.find((c) => predicted.get(c.region) === null);
       if (unknown) {
@@ -192,7 +192,7 @@ export function decide(input: StepInput): StepDecision {
       const limited = r.load - kept * want > shedMax;
       if (limited) want = r.dial - shedMax / kept;
       // Whole points: down to at most mid-band (floor), but not past the shed's limit, the step or the floor (ceil).
-      const next = Math.max(limited ? Math.ceil(want) : Math.floor(want), Math.ceil(r.dial - s.maxStep), Math.ceil(s.minDial));
+      const next = Math.max(limited ? Math.ceil(want) : Math.floor(want), Math.ceil(lowest));
       if (next >= r.dial) {
         d.why = `above ${s.target} of capacity (${rps(r.load)} > ${rps(limit)}) but shedding would take ${bound} over its own target; dial held`;
         continue;

@@ -11,6 +11,7 @@
  * the accelerator again and decides from what is there.
  */
 import { channel } from 'node:diagnostics_channel';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '../connect.js';
 import { setDial, status as readAccelerator } from '../operations.js';
 import { parseOptions } from '@anycast-origin/options';
@@ -105,17 +106,10 @@ function checkCapacity(capacity: Readonly<Record<string, number>>, regions: Read
 
 const aborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
-function sleepUnless(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 || aborted(signal)) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
+/** Wait `ms`, or less when `signal` aborts (the stop is honoured between steps). */
+async function sleepUnless(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || aborted(signal)) return;
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => {});
 }
 
 /**
