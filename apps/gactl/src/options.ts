@@ -13,6 +13,7 @@ import { o, parseOptions } from '@anycast-origin/options';
 import { z } from 'zod';
 import type { OptionsInput, OptionsOutput } from '@anycast-origin/options';
 import { InvalidArgumentError, InvalidOptionError } from './errors.js';
+import { METRICS_ADDRESS, METRICS_PORT, PROMETHEUS_WINDOW, SOURCE_TIMEOUT_MS } from './autopilot/source-options.js';
 
 /** Prefix of the command's environment variables. */
 export const ENV_PREFIX = 'GACTL_';
@@ -132,10 +133,10 @@ export type ResolvedAutopilotOptions = OptionsOutput<typeof AUTOPILOT_OPTIONS>;
 const sourceFlags = {
   metricsFrom: o.string({ doc: 'a JSON file naming each endpoint\'s /metrics: the lab\'s state file (anycast-lab --state-file) or a list of { id, region, metrics }', defaultText: 'EC2: each instance endpoint\'s address, found by its id' }),
   prometheus: o.url({ doc: 'a Prometheus server\'s URL: load from its query API instead of scraping the endpoints' }),
-  window: o.integer({ min: 1, max: 86_400, default: 60, unit: 's', doc: 'with --prometheus: the rate() window (at least two of Prometheus\'s scrape intervals)' }),
-  metricsPort: o.integer({ min: 1, max: 65_535, default: 8080, doc: 'with EC2 discovery: the origins\' HTTP port, where /metrics is' }),
-  metricsAddress: o.enum(['private', 'public'], { default: 'private', doc: 'with EC2 discovery: scrape each instance on its private or its public IPv4 address' }),
-  scrapeTimeoutMs: o.integer({ min: 10, max: 300_000, default: 5000, unit: 'ms', doc: 'longest time one /metrics scrape or Prometheus query may take' }),
+  window: PROMETHEUS_WINDOW,
+  metricsPort: METRICS_PORT,
+  metricsAddress: METRICS_ADDRESS,
+  scrapeTimeoutMs: SOURCE_TIMEOUT_MS,
 };
 
 /** Each command's own flags (no environment variables: see the header). */

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { InvalidOptionError } from '../errors.js';
 import { errorText, uniqueExpected } from './load.js';
 import type { Expected, MissingTarget, Target } from './load.js';
+import { METRICS_ADDRESS, METRICS_PORT } from './source-options.js';
 
 /** An EC2 instance id: i- and 8 or 17 hex digits. */
 export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -30,8 +31,8 @@ export const EC2_TARGETS_OPTIONS = o.group({
   client: o.custom(z.custom<(region: string) => EC2Client>((v) => typeof v === 'function'), {
     required: true, expects: 'a function (Region) -> EC2Client', doc: 'the EC2 client of a Region (called on every read: keep one per Region there)',
   }),
-  port: o.integer({ min: 1, max: 65_535, required: true, doc: 'port of the origins\' /metrics' }),
-  address: o.enum(['private', 'public'], { default: 'private', doc: 'which IPv4 address of the instance to scrape' }),
+  port: METRICS_PORT,
+  address: METRICS_ADDRESS,
 }, { doc: 'ec2Targets options' });
 export type Ec2TargetsOptions = OptionsInput<typeof EC2_TARGETS_OPTIONS>;
 

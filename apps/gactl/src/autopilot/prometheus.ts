@@ -25,12 +25,13 @@ import { z } from 'zod';
 import { InvalidOptionError, InvalidStateError } from '../errors.js';
 import { createAgent, get } from './http.js';
 import { errorText, regionsOf, uniqueExpected } from './load.js';
+import { PROMETHEUS_WINDOW, SOURCE_TIMEOUT_MS } from './source-options.js';
 import type { EndpointLoad, Expected, LoadSource } from './load.js';
 
 export const PROMETHEUS_OPTIONS = o.group({
   url: o.url({ required: true, doc: 'base URL of the Prometheus server (its API is <url>/api/v1/query)' }),
-  window: o.integer({ min: 1, max: 86_400, required: true, unit: 's', doc: 'the range of rate(): at least two of Prometheus\'s scrape intervals' }),
-  timeoutMs: o.integer({ min: 1, max: 300_000, default: 10_000, unit: 'ms', doc: 'longest time one query may take' }),
+  window: PROMETHEUS_WINDOW,
+  timeoutMs: SOURCE_TIMEOUT_MS,
   now: o.custom(z.custom<() => number>((v) => typeof v === 'function'), { expects: 'a function returning ms', doc: 'the clock', defaultText: 'Date.now' }),
 }, { doc: 'prometheusSource options' });
 export type PrometheusSourceOptions = OptionsInput<typeof PROMETHEUS_OPTIONS>;

@@ -28,6 +28,7 @@ import { FIRST_SAMPLE, errorText, regionsOf, uniqueExpected } from './load.js';
 import type { EndpointLoad, Expected, LoadSource, MissingTarget, Target } from './load.js';
 import { parsePrometheusText, seriesKey } from './prometheus-text.js';
 import type { Sample } from './prometheus-text.js';
+import { SOURCE_TIMEOUT_MS } from './source-options.js';
 
 export type { EndpointLoad, Expected, LoadReading, LoadSource, MissingTarget, RegionLoad, Target } from './load.js';
 export { FIRST_SAMPLE, NO_ENDPOINT } from './load.js';
@@ -134,7 +135,7 @@ const isFunction = (v: unknown): boolean => typeof v === 'function';
 export const SCRAPE_OPTIONS = o.group({
   targets: o.custom(z.custom<TargetsFn>(isFunction), { required: true, expects: 'a function (expected endpoints) -> targets', doc: 'where each expected endpoint\'s /metrics is' }),
   kind: o.enum(['targets', 'ec2'], { default: 'targets', doc: 'the kind the source reports (where the targets come from)' }),
-  timeoutMs: o.integer({ min: 1, max: 300_000, default: 5000, unit: 'ms', doc: 'longest time one scrape may take (connect, headers and page)' }),
+  timeoutMs: SOURCE_TIMEOUT_MS,
   concurrency: o.integer({ min: 1, max: 1024, default: 64, doc: 'scrapes in flight at once' }),
   now: o.custom(z.custom<() => number>(isFunction), { expects: 'a function returning ms', doc: 'the clock', defaultText: 'Date.now' }),
 }, { doc: 'scrape source options' });

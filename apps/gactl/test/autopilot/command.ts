@@ -135,3 +135,27 @@ t.test('SIGTERM stops the running autopilot between steps: exit 0, the stop logg
   t.match(err, /"signal":"SIGTERM".*stopping after the current step/);
   t.match(err, /stopped after \d+ step\(s\), 0 dial\(s\) written, 0 failed/);
 });
+
+t.test('the source flags are the load sources\' own option descriptions (one source of truth)', async (t) => {
+  const { metaOf } = await import('@anycast-origin/options');
+  const { COMMAND_FLAGS } = await import('../../src/options.js');
+  const { SCRAPE_OPTIONS } = await import('../../src/autopilot/sources.js');
+  const { PROMETHEUS_OPTIONS } = await import('../../src/autopilot/prometheus.js');
+  const { EC2_TARGETS_OPTIONS } = await import('../../src/autopilot/ec2.js');
+  const child = (group: unknown, key: string) => metaOf(group as never)?.children?.[key];
+  const flags = (key: string) => child(COMMAND_FLAGS.autopilot, key);
+  for (const [flag, group, key] of [
+    ['scrapeTimeoutMs', SCRAPE_OPTIONS, 'timeoutMs'],
+    ['scrapeTimeoutMs', PROMETHEUS_OPTIONS, 'timeoutMs'],
+    ['window', PROMETHEUS_OPTIONS, 'window'],
+    ['metricsPort', EC2_TARGETS_OPTIONS, 'port'],
+    ['metricsAddress', EC2_TARGETS_OPTIONS, 'address'],
+  ] as const) {
+    t.ok(flags(flag) !== undefined && flags(flag) === child(group, key), `--${flag} is ${key} of the library`);
+  }
+  // And the generated help shows the library's range and default.
+  const { parseArgs } = await import('../../src/args.js');
+  const r = parseArgs(['autopilot', '--help'], {}, '0.0.0');
+  const help = r.kind === 'exit' ? r.output.replace(/\s+/g, ' ') : '';
+  t.ok(help.includes('--scrape-timeout-ms <n> longest time one read of the load may take: a /metrics scrape (connect, headers and page) or a Prometheus query (1..300000 ms; default: 5000 ms)'), help);
+});
