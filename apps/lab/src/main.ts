@@ -261,7 +261,7 @@ async function runOverloadCommand(s: OverloadSettings, io: Io): Promise<number> 
   const spec = labSpec(s, defaultVantagePoints(), { deploySeconds: s.deploySeconds ?? (s.quick ? 0.2 : 0.5), healthIntervalSeconds: s.healthInterval ?? (s.quick ? 0.5 : 1) });
   const plan: OverloadPlan = {
     rps: s.rps, overload: s.overload, otherCapacity: s.otherCapacity ?? 2 * s.rps,
-    loadSeconds: s.loadSeconds ?? (s.quick ? 14 : 40), quietSeconds: s.quietSeconds ?? (s.quick ? 10 : 30),
+    loadSeconds: s.loadSeconds ?? (s.quick ? 14 : 40), quietSeconds: s.quietSeconds ?? (s.quick ? 30 : 60),
     interval: s.interval ?? (s.quick ? 1 : 2), maxStep: s.maxStep, raiseAfter: s.raiseAfter, settleSteps: s.settleSteps, timeoutMs: 5000,
   };
   const unsubscribe = logEmulatorEvents(log);

@@ -120,7 +120,7 @@ export const OVERLOAD_OPTIONS = o.group({
   overload: o.number({ min: 1.5, max: 20, default: 3, doc: 'the load over the hot Region\'s capacity: its capacity is --rps / --overload' }),
   otherCapacity: o.integer({ min: 1, max: 1_000_000, doc: 'capacity of every other Region, rps', defaultText: '2 x --rps' }),
   loadSeconds: o.integer({ min: 5, max: 3600, doc: 'seconds of load in each run', defaultText: '40 (--quick: 14)' }),
-  quietSeconds: o.integer({ min: 1, max: 3600, doc: 'seconds after the load stops in the autopilot\'s run, for the dial to come back to 100', defaultText: '30 (--quick: 10)' }),
+  quietSeconds: o.integer({ min: 1, max: 3600, doc: 'longest the autopilot\'s run goes on after the load stops: it ends once the dial is back at 100', defaultText: '60 (--quick: 30)' }),
   interval: o.number({ min: 0.2, max: 60, unit: 's', doc: 'the autopilot\'s interval', defaultText: '2 s (--quick: 1 s)' }),
   maxStep: o.number({ min: 1, max: 100, default: 50, unit: 'percent', doc: 'the autopilot\'s largest dial step' }),
   raiseAfter: o.integer({ min: 1, max: 100, default: 2, doc: 'the autopilot\'s readings below --low in a row before a raise' }),
