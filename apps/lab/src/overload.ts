@@ -195,7 +195,6 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
     const t0 = load.t0 - performance.timeOrigin;
     const total = plan.loadSeconds + (withAutopilot ? plan.quietSeconds : 0);
     const dials: number[] = [];
-    let ran = total;
     for (let t = 1; t <= total; t++) {
       await sleep(Math.max(0, t0 + t * 1000 - performance.now()));
       const dial = dialOf(lab, ctx.hot);
@@ -205,10 +204,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
         await load.stop();
       }
       // The quiet phase has done its job once the dial is back (a loaded machine takes longer per step).
-      if (t > plan.loadSeconds && dial === 100) {
-        ran = t;
-        break;
-      }
+      if (t > plan.loadSeconds && dial === 100) break;
     }
     const replies = await load.stop();
     stop.abort();
@@ -216,7 +212,7 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
     const failures: Record<string, number> = {};
     for (const r of replies) if (!r.ok) failures[r.kind ?? 'unknown'] = (failures[r.kind ?? 'unknown'] ?? 0) + 1;
     return {
-      autopilot: withAutopilot, loadStartedAt: load.t0, seconds: bySecond(replies, dials, ran), requests: replies.length,
+      autopilot: withAutopilot, loadStartedAt: load.t0, seconds: bySecond(replies, dials, dials.length), requests: replies.length,
       failed: replies.filter((r) => !r.ok).length, failures, steps, result,
     };
   } finally {
