@@ -7,6 +7,11 @@
  * thread takes a while to load its modules: starting the clock earlier would send that time's
  * requests in one burst); `{ t0 }` tells the drill when, on the epoch clock, and replies go back
  * in batches timed from it.
+ *
+ * A request the thread could not send within MAX_LAG_MS of its time (the machine stalled the
+ * thread) is dropped and counted, as k6's constant-arrival-rate executor counts its dropped
+ * iterations: sending the backlog at once would put seconds of load into one, a burst no
+ * steady client makes (CI once saw 335 requests in one second of a 150 rps load).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -29,6 +34,20 @@ export interface Reply {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** How late a request may still be sent, ms. */
+export const MAX_LAG_MS = 250;
+
+/**
+ * Where the schedule stands `elapsedMs` after the start, request i being due at i / rps s:
+ * `due` requests are due by now; of those from `next` on, the ones due more than MAX_LAG_MS
+ * ago are dropped, and sending resumes at `next`.
+ */
+export function onSchedule(elapsedMs: number, next: number, rps: number): { due: number; next: number; dropped: number } {
+  const due = Math.floor((elapsedMs / 1000) * rps);
+  const stale = Math.ceil(((elapsedMs - MAX_LAG_MS) / 1000) * rps);
+  return next < stale ? { due, next: stale, dropped: stale - next } : { due, next, dropped: 0 };
+}
+
 async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<void> {
   const t0 = now();
   port.postMessage({ t0 });
@@ -38,28 +57,33 @@ async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<
   });
   const inFlight = new Set<Promise<void>>();
   let batch: Reply[] = [];
-  let sent = 0;
+  // `next` is the index of the next request on the schedule (request i is due at t0 + i / rps).
+  let next = 0;
+  let dropped = 0;
   let flushed = now();
   while (running) {
-    const due = Math.floor(((now() - t0) / 1000) * job.rps);
-    while (sent < due && running) {
-      const source = job.sources[sent % job.sources.length] as string;
+    const slot = onSchedule(now() - t0, next, job.rps);
+    const due = slot.due;
+    next = slot.next;
+    dropped += slot.dropped;
+    while (next < due && running) {
+      const source = job.sources[next % job.sources.length] as string;
       const at = now() - t0;
-      sent++;
+      next++;
       const p = httpOnce(job.url, { sourceAddress: source, timeoutMs: job.timeoutMs }).then((a) => {
         batch.push(a.outcome.ok ? { at, ok: true, region: regionFromIdentity(a.outcome.identity) } : { at, ok: false, region: undefined, kind: a.outcome.kind });
       }).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     if (now() - flushed > 200) {
-      port.postMessage({ replies: batch });
+      port.postMessage({ replies: batch, dropped });
       batch = [];
       flushed = now();
     }
     await sleep(5);
   }
   await Promise.all([...inFlight]);
-  port.postMessage({ replies: batch, done: true });
+  port.postMessage({ replies: batch, dropped, done: true });
 }
 
 if (parentPort) await run(workerData as LoadJob, parentPort);

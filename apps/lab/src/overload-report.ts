@@ -71,6 +71,11 @@ export function renderOverloadPng(r: OverloadResults): Buffer {
 }
 
 /** Per interval: what each Region served (mean rps) and the hot Region's dial at the interval's end. */
+/** ", N dropped" when the load generator could not send every request on time. */
+function dropped(run: OverloadRun): string {
+  return run.dropped > 0 ? `, ${run.dropped} dropped: the load generator could not send them on time` : '';
+}
+
 function intervalTable(r: OverloadResults, run: OverloadRun): string {
   const width = Math.max(1, Math.round(r.plan.interval));
   const regions = Object.keys(r.capacity);
@@ -99,11 +104,11 @@ export function renderOverloadReport(r: OverloadResults, command: string): strin
     '',
     table(['check', 'result', 'detail'], r.checks.map((c) => [c.name, c.ok ? 'pass' : '**FAIL**', c.detail])),
     '',
-    `## Dials fixed at 100 (${r.fixed.requests} requests)`,
+    `## Dials fixed at 100 (${r.fixed.requests} requests${dropped(r.fixed)})`,
     '',
     intervalTable(r, r.fixed),
     '',
-    `## gactl autopilot (${r.autopilot.requests} requests; ${r.autopilot.result?.steps ?? 0} steps, ${r.autopilot.result?.writes ?? 0} dials written)`,
+    `## gactl autopilot (${r.autopilot.requests} requests${dropped(r.autopilot)}; ${r.autopilot.result?.steps ?? 0} steps, ${r.autopilot.result?.writes ?? 0} dials written)`,
     '',
     intervalTable(r, r.autopilot),
     '',

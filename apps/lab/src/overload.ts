@@ -61,6 +61,8 @@ export interface OverloadRun {
   loadStartedAt: number;
   seconds: Second[];
   requests: number;
+  /** Requests the load generator dropped because it could not send them on time (a stalled machine): not sent, not failed. */
+  dropped: number;
   failed: number;
   /** Failures by kind (refused, reset, timeout, ...). */
   failures: Record<string, number>;
@@ -94,28 +96,30 @@ export interface OverloadHooks {
   onStep?: (report: StepReport) => void;
 }
 
-/** The load on its worker thread (load-worker.ts); `stop()` resolves with every reply once the last request ended. */
+/** The load on its worker thread (load-worker.ts); `stop()` resolves with every reply once the last request ended, and the requests it dropped. */
 async function startLoad(job: LoadJob) {
   const replies: Reply[] = [];
+  let dropped = 0;
   const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: job });
   let started: (t0: number) => void = () => {};
   const ready = new Promise<number>((resolve) => (started = resolve));
-  const done = new Promise<Reply[]>((resolve, reject) => {
-    worker.on('message', (m: { t0?: number; replies?: Reply[]; done?: boolean }) => {
+  const done = new Promise<{ replies: Reply[]; dropped: number }>((resolve, reject) => {
+    worker.on('message', (m: { t0?: number; replies?: Reply[]; dropped?: number; done?: boolean }) => {
       if (m.t0 !== undefined) started(m.t0);
       if (m.replies) replies.push(...m.replies);
-      if (m.done) resolve(replies);
+      if (m.dropped !== undefined) dropped = m.dropped;
+      if (m.done) resolve({ replies, dropped });
     });
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was done`)));
   });
   done.catch(() => {});
   const t0 = await Promise.race([ready, done.then(() => NaN)]);
-  let stopped: Promise<Reply[]> | undefined;
+  let stopped: Promise<{ replies: Reply[]; dropped: number }> | undefined;
   return {
     /** Epoch ms the load started. */
     t0,
-    stop(): Promise<Reply[]> {
+    stop(): Promise<{ replies: Reply[]; dropped: number }> {
       stopped ??= (async () => {
         worker.postMessage('stop');
         try {
@@ -206,13 +210,13 @@ async function run(lab: Lab, plan: OverloadPlan, ctx: { hot: string; capacity: R
       // The quiet phase has done its job once the dial is back (a loaded machine takes longer per step).
       if (t > plan.loadSeconds && dial === 100) break;
     }
-    const replies = await load.stop();
+    const { replies, dropped } = await load.stop();
     stop.abort();
     const result = pilot ? await pilot : null;
     const failures: Record<string, number> = {};
     for (const r of replies) if (!r.ok) failures[r.kind ?? 'unknown'] = (failures[r.kind ?? 'unknown'] ?? 0) + 1;
     return {
-      autopilot: withAutopilot, loadStartedAt: load.t0, seconds: bySecond(replies, dials, dials.length), requests: replies.length,
+      autopilot: withAutopilot, loadStartedAt: load.t0, seconds: bySecond(replies, dials, dials.length), requests: replies.length, dropped,
       failed: replies.filter((r) => !r.ok).length, failures, steps, result,
     };
   } finally {
@@ -272,7 +276,8 @@ export async function runOverload(lab: Lab, plan: OverloadPlan, hooks: OverloadH
     },
     {
       name: 'no request failed', ok: fixed.failed === 0 && withPilot.failed === 0,
-      detail: `${fixed.failed} of ${fixed.requests} with fixed dials, ${withPilot.failed} of ${withPilot.requests} with the autopilot${withPilot.failed + fixed.failed > 0 ? ` (${JSON.stringify({ ...fixed.failures, ...withPilot.failures })})` : ''}`,
+      detail: `${fixed.failed} of ${fixed.requests} with fixed dials, ${withPilot.failed} of ${withPilot.requests} with the autopilot${withPilot.failed + fixed.failed > 0 ? ` (${JSON.stringify({ ...fixed.failures, ...withPilot.failures })})` : ''}${
+        fixed.dropped + withPilot.dropped > 0 ? `; the load generator dropped ${fixed.dropped} and ${withPilot.dropped} it could not send on time (a busy machine)` : ''}`,
     },
     {
       name: `once the load stops, the ${hot} dial returns to 100`, ok: lastDial === 100,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { regionColors } from '@anycast-origin/probe';
 import { meanServed, settledAfter, windowsOf } from '../src/overload.js';
+import { MAX_LAG_MS, onSchedule } from '../src/load-worker.js';
 import type { OverloadResults, Second } from '../src/overload.js';
 import { renderOverloadChart, renderOverloadReport } from '../src/overload-report.js';
 import { assertNothingLeft, blocks, spawnLab } from './fixtures/lab.js';
@@ -30,9 +31,28 @@ t.test('figures: means, windows, and the interval after which the hot Region sta
   t.equal(settledAfter(s, 'eu-central-1', 1, 6, 1000), 0, 'at once');
 });
 
+t.test('the load keeps its schedule: a request it could not send on time is dropped, not sent in a burst', async (t) => {
+  t.same(onSchedule(0, 0, 100), { due: 0, next: 0, dropped: 0 });
+  t.same(onSchedule(1000, 0, 100), { due: 100, next: 75, dropped: 75 }, `after a 1 s stall, only the last ${MAX_LAG_MS} ms of requests are still sent`);
+  t.same(onSchedule(1000, 90, 100), { due: 100, next: 90, dropped: 0 }, 'a little behind: all sent');
+  t.same(onSchedule(1000, 100, 100), { due: 100, next: 100, dropped: 0 }, 'on time');
+  t.same(onSchedule(10_000, 500, 150), { due: 1500, next: 1463, dropped: 963 });
+  // Sending as the worker does, with a 3 s stall in the middle: no second gets more than its share and a quarter.
+  const perSecond = new Map<number, number>();
+  let next = 0;
+  let dropped = 0;
+  for (let ms = 0; ms < 10_000; ms += ms >= 4000 && ms < 7000 ? 3000 : 5) {
+    const slot = onSchedule(ms, next, 150);
+    dropped += slot.dropped;
+    for (next = slot.next; next < slot.due; next++) perSecond.set(Math.floor(ms / 1000), (perSecond.get(Math.floor(ms / 1000)) ?? 0) + 1);
+  }
+  t.ok(Math.max(...perSecond.values()) <= 150 * 1.25 + 1, `at most ${Math.max(...perSecond.values())} requests in a second`);
+  t.ok(dropped > 400 && dropped < 450, `about 2.75 s of requests dropped: ${dropped}`);
+});
+
 t.test('the chart and the report from results of known shape', async (t) => {
   const run = (autopilot: boolean) => ({
-    autopilot, loadStartedAt: 0, requests: 900, failed: 0, failures: {}, steps: [], result: autopilot ? { steps: 6, writes: 3, failures: 0 } : null,
+    autopilot, loadStartedAt: 0, requests: 900, dropped: autopilot ? 12 : 0, failed: 0, failures: {}, steps: [], result: autopilot ? { steps: 6, writes: 3, failures: 0 } : null,
     seconds: autopilot ? [sec(0, 150, 0), sec(1, 110, 40, 75), sec(2, 75, 75, 50), sec(3, 40, 110, 26), sec(4, 0, 0, 51), sec(5, 0, 0, 100)] : [sec(0, 150, 0), sec(1, 150, 0), sec(2, 150, 0), sec(3, 150, 0)],
   });
   const r: OverloadResults = {
@@ -48,6 +68,8 @@ t.test('the chart and the report from results of known shape', async (t) => {
   t.match(svg, /load stops/);
   const md = renderOverloadReport(r, 'anycast-lab overload --quick');
   t.match(md, /!\[served per Region and the dial over time\]\(overload.png\)/);
+  t.match(md, /## Dials fixed at 100 \(900 requests\)/);
+  t.match(md, /## gactl autopilot \(900 requests, 12 dropped: the load generator could not send them on time; 6 steps/);
   t.match(md, /\| a check \| pass \| fine \|/);
   t.match(md, /\| another \| \*\*FAIL\*\* \| not fine \|/);
   t.match(md, /\| 0-1 s \| 150 \| 0 \| 100 \| 0 \|/);
@@ -74,8 +96,9 @@ t.test('overload --quick: Europe at 3x its capacity, fixed dials against gactl a
   t.ok(results.vantagePoints.includes('amsterdam') && results.vantagePoints.includes('frankfurt'));
   t.ok(results.vantagePoints.every((v) => !['tokyo', 'new-york', 'seattle'].includes(v)));
 
-  const fixedEu = meanServed(results.fixed.seconds, 'eu-central-1', 1, results.plan.loadSeconds);
-  t.ok(fixedEu > 120, `with fixed dials Europe serves its whole load: ${fixedEu.toFixed(1)} rps`);
+  const fixedEu = results.fixed.seconds.reduce((n, s) => n + (s.served['eu-central-1'] ?? 0), 0);
+  t.equal(fixedEu, results.fixed.requests, `with fixed dials Europe serves the whole load: ${fixedEu} requests, ${results.fixed.dropped} dropped by a late load generator`);
+  t.ok(results.fixed.dropped < results.fixed.requests / 4, 'the load generator sent most of its requests');
   t.ok(results.fixed.seconds.every((s) => s.dial === 100));
   const steps = results.autopilot.steps;
   t.ok(steps.some((s) => s.regions.some((x) => x.region === 'eu-central-1' && x.action === 'lower' && x.written)), 'the autopilot lowered the EU dial');
