@@ -3,11 +3,12 @@ import type { Test } from 'tap';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { readDrainRecord } from '@anycast-origin/gactl';
+import { readDrainRecord, status } from '@anycast-origin/gactl';
 import { FLAGS_END, FLAGS_START, flagsTable, tableIn } from '@anycast-origin/options';
 import { FLAGS, formatPlan, main, parseArgs, rolloutPlan } from '../src/commands.js';
 import { parseOutputs } from '../src/outputs.js';
-import { instanceIdOf, startLab } from './fixtures/lab.js';
+import { instanceIdOf, startLab, waitFor } from './fixtures/lab.js';
+import { instanceHealth } from '../src/verify.js';
 import type { Lab } from './fixtures/lab.js';
 import { testConfig } from './fixtures/synth.js';
 
@@ -83,6 +84,8 @@ t.test('verify against the emulator', async (t) => {
   });
   t.test('GIVEN an instance that never serves THEN exit 1 naming it, its health and its boot log', async (t) => {
     await lab.stop(instanceIdOf(2));
+    // Both of its listeners' checks have failed their threshold (the verdict the command reports), the others still pass.
+    await waitFor(async () => instanceHealth(await status(lab.conn), lab.outputs).find((i) => i.instanceId === instanceIdOf(2))?.listeners.every((l) => l.state === 'UNHEALTHY') === true, 10_000, 'UNHEALTHY');
     const r = await run(['verify', ...common, '--timeout', '1']);
     t.equal(r.code, 1);
     t.match(r.stdout, new RegExp(`us-east-1\\s+${instanceIdOf(2)}\\s+NOT HEALTHY\\s+TCP:80 (UNHEALTHY|INITIAL)`));

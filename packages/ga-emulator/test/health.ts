@@ -5,6 +5,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { createIdentity } from '@anycast-origin/identity';
 import { createHttpOrigin } from '@anycast-origin/http-origin';
 import { HEALTH_CHANNEL } from '../src/index.js';
@@ -92,4 +93,31 @@ t.test('TCP checks of a UDP listener\'s group (the DNS origin\'s TCP port); an u
   await waitFor(() => emulator.state().accelerators[0]?.listeners[0]?.endpointGroups[0]?.endpoints[0]?.health === 'UNHEALTHY', 5000, 'UNHEALTHY');
   t.match((await describe(emulator, groupArn)).HealthReason, /registry/);
   t.ok(emulator.state().healthChecks.failed >= 2);
+});
+
+t.test('a check the emulator\'s own stalled event loop held past its timeout gets its time once more: the stall is not the endpoint\'s', async (t) => {
+  const changes = record(t);
+  const emulator = await startEmulator(t, { addressPool: '127.74.128.0/24' });
+  const origin = await httpOrigin(t, 4, 'sa-east-1', '127.74.1.1');
+  // Threshold 1: one false timeout would turn the endpoint UNHEALTHY. Interval 0.1 s: a 100 ms timeout.
+  await build(emulator, [{ protocol: 'TCP', port: 80, groups: [{ region: 'sa-east-1', healthCheck: { protocol: 'HTTP', path: '/healthz', intervalSeconds: 0.1, threshold: 1 }, endpoints: [{ origin }] }] }]);
+  t.equal(emulator.state().accelerators[0]?.listeners[0]?.endpointGroups[0]?.endpoints[0]?.health, 'HEALTHY');
+  // Hold the loop for 300 ms once a check has sent its request, before the answer is read: the
+  // loop's next turn runs its timers (the check's, now late) before its I/O (the answer).
+  let stalls = 0;
+  const stall = (m: unknown) => {
+    if (stalls >= 3) return;
+    (m as { socket: Socket }).socket.once('connect', () => setImmediate(() => {
+      stalls++;
+      const until = performance.now() + 300;
+      while (performance.now() < until);
+    }));
+  };
+  subscribe('net.client.socket', stall);
+  t.teardown(() => unsubscribe('net.client.socket', stall));
+  await waitFor(() => stalls >= 3, 5000, 'three checks held up');
+  const before = emulator.state().healthChecks;
+  await waitFor(() => emulator.state().healthChecks.checks >= before.checks + 3, 5000, 'three more checks');
+  t.equal(emulator.state().healthChecks.failed, 0, 'no check failed');
+  t.same(changes.filter((c) => c.endpointId === origin.instanceId).map((c) => c.to), ['HEALTHY'], 'never UNHEALTHY');
 });
