@@ -8,7 +8,7 @@
  * requests in one burst); `{ t0 }` tells the drill when, on the epoch clock, and replies go back
  * in batches timed from it.
  *
- * A request the thread could not send within MAX_LAG_MS of its time (the machine stalled the
+ * A request the thread could not send within MAX_LAG_MS (schedule.ts) of its time (the machine stalled the
  * thread) is dropped and counted, as k6's constant-arrival-rate executor counts its dropped
  * iterations: sending the backlog at once would put seconds of load into one, a burst no
  * steady client makes (CI once saw 335 requests in one second of a 150 rps load).
@@ -16,6 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { httpOnce, regionFromIdentity } from '@anycast-origin/probe';
+import { onSchedule } from './schedule.js';
 
 export interface LoadJob {
   url: string;
@@ -33,20 +34,6 @@ export interface Reply {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-
-/** How late a request may still be sent, ms. */
-export const MAX_LAG_MS = 250;
-
-/**
- * Where the schedule stands `elapsedMs` after the start, request i being due at i / rps s:
- * `due` requests are due by now; of those from `next` on, the ones due more than MAX_LAG_MS
- * ago are dropped, and sending resumes at `next`.
- */
-export function onSchedule(elapsedMs: number, next: number, rps: number): { due: number; next: number; dropped: number } {
-  const due = Math.floor((elapsedMs / 1000) * rps);
-  const stale = Math.ceil(((elapsedMs - MAX_LAG_MS) / 1000) * rps);
-  return next < stale ? { due, next: stale, dropped: stale - next } : { due, next, dropped: 0 };
-}
 
 async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<void> {
   const t0 = now();
