@@ -8,10 +8,10 @@
  * requests in one burst); `{ t0 }` tells the drill when, on the epoch clock, and replies go back
  * in batches timed from it.
  *
- * A request the thread could not send within MAX_LAG_MS (schedule.ts) of its time (the machine stalled the
- * thread) is dropped and counted, as k6's constant-arrival-rate executor counts its dropped
- * iterations: sending the backlog at once would put seconds of load into one, a burst no
- * steady client makes (CI once saw 335 requests in one second of a 150 rps load).
+ * A request the thread could not send within MAX_LAG_MS (schedule.ts) of its time (the machine
+ * stalled the thread) is dropped and counted, as k6's constant-arrival-rate executor counts its
+ * dropped iterations: sending the backlog at once would put seconds of load into one, a burst
+ * no steady client makes (CI once saw 335 requests in one second of a 150 rps load).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -50,10 +50,9 @@ async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<
   let flushed = now();
   while (running) {
     const slot = onSchedule(now() - t0, next, job.rps);
-    const due = slot.due;
     next = slot.next;
     dropped += slot.dropped;
-    while (next < due && running) {
+    while (next < slot.due && running) {
       const source = job.sources[next % job.sources.length] as string;
       const at = now() - t0;
       next++;

@@ -70,12 +70,12 @@ export function renderOverloadPng(r: OverloadResults): Buffer {
   return new Resvg(renderOverloadChart(r), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' }).render().asPng();
 }
 
-/** Per interval: what each Region served (mean rps) and the hot Region's dial at the interval's end. */
 /** ", N dropped" when the load generator could not send every request on time. */
 function dropped(run: OverloadRun): string {
   return run.dropped > 0 ? `, ${run.dropped} dropped: the load generator could not send them on time` : '';
 }
 
+/** Per interval: what each Region served (mean rps) and the hot Region's dial at the interval's end. */
 function intervalTable(r: OverloadResults, run: OverloadRun): string {
   const width = Math.max(1, Math.round(r.plan.interval));
   const regions = Object.keys(r.capacity);
