@@ -7,8 +7,8 @@ import { readDrainRecord, status } from '@anycast-origin/gactl';
 import { FLAGS_END, FLAGS_START, flagsTable, tableIn } from '@anycast-origin/options';
 import { FLAGS, formatPlan, main, parseArgs, rolloutPlan } from '../src/commands.js';
 import { parseOutputs } from '../src/outputs.js';
-import { instanceIdOf, startLab, waitFor } from './fixtures/lab.js';
 import { instanceHealth } from '../src/verify.js';
+import { instanceIdOf, startLab, waitFor } from './fixtures/lab.js';
 import type { Lab } from './fixtures/lab.js';
 import { testConfig } from './fixtures/synth.js';
 

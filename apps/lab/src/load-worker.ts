@@ -62,7 +62,7 @@ async function run(job: LoadJob, port: NonNullable<typeof parentPort>): Promise<
       inFlight.add(p);
     }
     if (now() - flushed > 200) {
-      port.postMessage({ replies: batch, dropped });
+      port.postMessage({ replies: batch });
       batch = [];
       flushed = now();
     }

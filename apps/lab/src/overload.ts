@@ -99,7 +99,6 @@ export interface OverloadHooks {
 /** The load on its worker thread (load-worker.ts); `stop()` resolves with every reply once the last request ended, and the requests it dropped. */
 async function startLoad(job: LoadJob) {
   const replies: Reply[] = [];
-  let dropped = 0;
   const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: job });
   let started: (t0: number) => void = () => {};
   const ready = new Promise<number>((resolve) => (started = resolve));
@@ -107,8 +106,7 @@ async function startLoad(job: LoadJob) {
     worker.on('message', (m: { t0?: number; replies?: Reply[]; dropped?: number; done?: boolean }) => {
       if (m.t0 !== undefined) started(m.t0);
       if (m.replies) replies.push(...m.replies);
-      if (m.dropped !== undefined) dropped = m.dropped;
-      if (m.done) resolve({ replies, dropped });
+      if (m.done) resolve({ replies, dropped: m.dropped ?? 0 });
     });
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was done`)));
