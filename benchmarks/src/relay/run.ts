@@ -16,6 +16,10 @@
  * The HTTP loads also go through the bare relays (bare-proxy.ts, no routing), pinned to the
  * emulator's core in their turn: Node's `net` (accept, connect, pipe) and @anycast-origin/tcp-relay
  * with one fixed target: the floors of the two backends, so the emulator's own share shows.
+ * And through the outside peer, nginx's stream proxy (nginx-stream.ts, one process, the same
+ * fixed target), with `proxy_half_close on` (FINs passed on, as our relays do) and with its
+ * default (the first FIN ends the session): the ratios to it say how our relays compare to a
+ * production TCP relay on this machine, and what passing on half-close costs.
  *
  * Reports rates, the ratio through/straight, the emulator's CPU per relayed query or request
  * and so its per-core capacity (1e6 / CPU us): that figure stays meaningful on a shared
@@ -39,6 +43,7 @@ import { benchArgs, cores, cpuTimes, median, positiveInt, ratio, requireTools, r
 import { binaryQuery, parseDnsperf } from '../dns/peers.js';
 import { wrk } from '../http/load.js';
 import { ID, INSTANCE_ID, ZONE } from '../http/servers.js';
+import { nginxStreamModule, startNginxStream } from './nginx-stream.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -72,14 +77,17 @@ requireTools([
   { command: 'dnsperf', aptPackage: 'dnsperf' },
   { command: 'wrk', aptPackage: 'wrk' },
 ]);
+const stream = nginxStreamModule();
 
 interface Target { address: string; port: number }
-/** Straight to the origin, through the emulator with one TCP backend, or through a bare relay (HTTP only). */
+/** Straight to the origin, through the emulator with one TCP backend, or through a bare relay or nginx (HTTP only). */
 type Bare = 'bareNode' | 'bareNative';
-type Path = 'straight' | Backend | Bare;
+type Peer = 'nginxHalfClose' | 'nginx';
+const PEERS: readonly Peer[] = ['nginxHalfClose', 'nginx'];
+type Path = 'straight' | Backend | Bare | Peer;
 interface Series { rate: number[]; relayCpuUs: number[]; relaySystemShare: number[]; originCpuUs: number[]; errors: number }
 const series = (): Series => ({ rate: [], relayCpuUs: [], relaySystemShare: [], originCpuUs: [], errors: 0 });
-const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series() });
+const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series(), nginxHalfClose: series(), nginx: series() });
 const BARE: Record<Backend, Bare> = { node: 'bareNode', native: 'bareNative' };
 const results = { dns: paths(), httpClose: paths(), httpKeepAlive: paths() };
 const samples = (): Record<'straight' | Backend, number[]> => ({ straight: [], node: [], native: [] });
@@ -120,7 +128,8 @@ async function httpAnswer(t: Target): Promise<boolean> {
     s.on('data', (d: string) => (body += d));
     s.on('error', () => resolve(false));
     s.on('close', () => resolve(body.includes(`hostname: ${ID}`)));
-    s.end('GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n');
+    // Written without a FIN: nginx's stream proxy by default ends the session at the client's FIN.
+    s.write('GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n');
   });
 }
 
@@ -157,10 +166,18 @@ async function main(): Promise<void> {
       bares[BARE[backend]] = { ...p, port: (JSON.parse(await firstLine(p, `the bare ${backend} relay`)) as { port: number }).port };
     }
     const barePaths = through.map((b) => BARE[b]);
-    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bareNode' || p === 'bareNative' ? bares[p].child.pid as number : emulators[p].child.pid as number);
+    const peers = {} as Record<Peer, { child: ChildProcess; output: () => string; port: number }>;
+    for (const peer of PEERS) {
+      const port = await freePort();
+      const p = await startNginxStream(cpu.server, { dir, port, upstream: { address: '127.0.0.1', port: httpPort }, bindAddress: '127.0.0.1', halfClose: peer === 'nginxHalfClose', module: stream.module });
+      children.push(p.child);
+      peers[peer] = { ...p, port };
+    }
+    const isPeer = (p: Path): p is Peer => (PEERS as readonly string[]).includes(p);
+    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bareNode' || p === 'bareNative' ? bares[p].child.pid as number : isPeer(p) ? peers[p].child.pid as number : emulators[p].child.pid as number);
     const straight = { dns: { address: '127.0.0.1', port: dnsPort }, http: { address: '127.0.0.1', port: httpPort } };
     const dnsTarget = (p: 'straight' | Backend): Target => (p === 'straight' ? straight.dns : emulators[p].udp);
-    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bareNode' || p === 'bareNative' ? { address: '127.0.0.1', port: bares[p].port } : emulators[p].tcp);
+    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bareNode' || p === 'bareNative' ? { address: '127.0.0.1', port: bares[p].port } : isPeer(p) ? { address: '127.0.0.1', port: peers[p].port } : emulators[p].tcp);
     const relayed = ['straight', ...through] as const;
     const answering = async (when: string) => {
       for (const p of relayed) {
@@ -170,6 +187,7 @@ async function main(): Promise<void> {
     };
     await answering('before load');
     for (const b of barePaths) if (!(await httpAnswer(httpTarget(b)))) throw new Error(`no HTTP answer through ${b}: ${bares[b].output()}`);
+    for (const p of PEERS) if (!(await httpAnswer(httpTarget(p)))) throw new Error(`no HTTP answer through ${p}: ${peers[p].output()}`);
     process.stderr.write(`cores: emulators ${cpu.server}, origins + load ${cpu.load}; preserve ${values.preserve}; `
       + `${through.map((b) => `${b}: UDP ${emulators[b].udp.address}:${emulators[b].udp.port}, TCP ${emulators[b].tcp.address}:${emulators[b].tcp.port}`).join('; ')}\n`);
 
@@ -212,7 +230,7 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round} dns           ${p.padEnd(10)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
       }
       for (const [name, headers] of [['httpClose', ['Connection: close']], ['httpKeepAlive', []]] as const) {
-        for (const p of [...order, ...barePaths]) {
+        for (const p of [...order, ...barePaths, ...PEERS]) {
           const t = httpTarget(p);
           const r = await measure(results[name][p], p, http.child.pid as number, async () => {
             const w = await wrk(cpu.load, t.port, seconds, 64, { host: t.address, headers });
@@ -236,11 +254,12 @@ async function main(): Promise<void> {
   const label: Record<Path, string> = {
     straight: 'straight to the origin', node: 'emulator, tcpBackend node', native: 'emulator, tcpBackend native',
     bareNode: 'bare node:net relay (accept, connect, pipe)', bareNative: 'bare tcp-relay, one fixed target',
+    nginxHalfClose: 'nginx stream proxy, proxy_half_close on (FINs passed on, as ours)', nginx: 'nginx stream proxy, default (the first FIN ends the session)',
   };
   const rows = ([
     ['DNS q/s (dnsperf -c8 -q200, UDP entry)', results.dns, relayedPaths()],
-    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...through.map((b) => BARE[b])]],
-    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...through.map((b) => BARE[b])]],
+    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...through.map((b) => BARE[b]), ...PEERS]],
+    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...through.map((b) => BARE[b]), ...PEERS]],
   ] as const).flatMap(([load, r, ps]) => ps.map((p: Path) => {
     const rate = median(r[p].rate);
     const us = median(r[p].relayCpuUs);
@@ -265,11 +284,17 @@ async function main(): Promise<void> {
       [`>= 10k new-connection HTTP req/s through the TCP entry (tcpBackend ${b})`, Math.round(closeRate), String(closeRate >= 10_000), Math.round(closeCapacity), String(closeCapacity >= 10_000)],
     ];
   });
+  // CPU per request against nginx with the same FIN semantics, round by round (both measured in the same round), then the median.
+  const vsPeer = (r: Record<Path, Series>, p: Path): string => ratio(median(r[p].relayCpuUs.map((us, i) => us / (r.nginxHalfClose.relayCpuUs[i] as number))), 1);
+  const peerRows = (['httpClose', 'httpKeepAlive'] as const).flatMap((name) => [...through, ...through.map((b) => BARE[b]), 'nginx' as const].map((p: Path) => [
+    name === 'httpClose' ? 'new connection each' : 'keep-alive', label[p], vsPeer(results[name], p),
+  ]));
   process.stdout.write(`\nRelay: each emulator pinned to one core (one at a time), origins and load on the other; ${rounds} interleaved rounds x ${seconds}s, medians; client IP preservation ${values.preserve}\n`
     + 'relay CPU us: the relaying process\'s CPU (user+system) per query or request, "of it kernel" the system-time share; per-core capacity = 1e6 / that (robust on a shared machine, and when the load core saturates first)\n'
     + 'wrk counts every connection the origin closes after its answer as a read error: errors under Connection: close are those, not failures\n\n'
     + `${table(['load', 'path', 'rate', 'vs straight', 'relay CPU us/req', 'of it kernel', 'relay per-core capacity', 'origin CPU us/req', 'errors/lost'], rows)}\n\n`
     + `${table(['latency at no load', 'DNS us (dnsperf -c1 -q1, mean)', 'DNS added us', 'HTTP us (wrk -c1, median)', 'HTTP added us'], latencyRows)}\n\n`
+    + `${table(['HTTP load', 'path', 'relay CPU per request vs nginx proxy_half_close on (median of the rounds\' ratios)'], peerRows)}\n\n`
     + `${table(['target (one core)', 'measured', 'met (measured)', 'per-core capacity', 'met (capacity)'], targetRows)}\n`);
   const file = writeResults('relay', { date: new Date().toISOString(), node: process.version, rounds, seconds, preserve: values.preserve, backends: through, results, latency });
   process.stdout.write(`\nresults: ${file}\n`);
