@@ -483,7 +483,7 @@ export class DataPlane {
       binding: b, route, clientAddress, clientPort, edge, started: now, windowStart: now, lastActive: now,
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, sourcePort: undefined, sourceAddress: undefined,
       address: route.address, port: route.port, localAddress: route.preserve ? clientAddress : b.address,
-      wantsSource: b.acc.flowLogs.enabled && this.#flowLogs.enabled,
+      wantsLocalPort: b.acc.flowLogs.enabled && this.#flowLogs.enabled,
     };
     this.#tcp.add(f);
     return f;

@@ -30,8 +30,8 @@ export interface RelayedFlow {
   readonly address: string;
   readonly port: number;
   readonly localAddress: string;
-  /** Flow logs want the upstream's own address and port (node reads them only then). */
-  readonly wantsSource: boolean;
+  /** Flow logs want the upstream's own address and port: only then are they read (a getsockname per connection; the native relay takes this flag as its target's). */
+  readonly wantsLocalPort: boolean;
   sourceAddress: string | undefined;
   sourcePort: number | undefined;
 }
@@ -205,7 +205,7 @@ function nodeBackend<F extends RelayedFlow>(limits: TcpLimits, events: TcpEvents
     flows.add(n);
     client.setTimeout(limits.idleTimeoutSeconds * 1000, () => end(n, undefined, 'close'));
     // The upstream's own address only matters to flow logs (a getsockname per connection otherwise).
-    if (f.wantsSource) {
+    if (f.wantsLocalPort) {
       upstream.once('connect', () => {
         f.sourceAddress = upstream.localAddress;
         f.sourcePort = upstream.localPort;

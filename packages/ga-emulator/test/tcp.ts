@@ -40,7 +40,7 @@ async function upstream(t: Test, onSocket: (s: Socket) => void = (s) => s.pipe(s
 }
 
 /** A relay of `kind` listening on 127.47.0.1, every flow to `port` from the client's own address; closed with the test. */
-async function relay(t: Test, kind: 'native' | 'node', port: number, limits: TcpLimits = LIMITS, route: (addr: string) => boolean = () => true) {
+async function relay(t: Test, kind: 'native' | 'node', port: number, limits: TcpLimits = LIMITS, route: (addr: string) => boolean = () => true, wantsLocalPort = true) {
   const flows: Flow[] = [];
   const choice = await chooseTcpBackend(kind);
   t.equal(choice.kind, kind);
@@ -51,7 +51,7 @@ async function relay(t: Test, kind: 'native' | 'node', port: number, limits: Tcp
   t.teardown(() => backend.close());
   const entry = await backend.listen('127.47.0.1', 0, (clientAddress) => {
     if (!route(clientAddress)) return undefined;
-    const f: Flow = { address: '127.47.1.1', port, localAddress: clientAddress, wantsSource: true, sourceAddress: undefined, sourcePort: undefined, moved: [0, 0, 0, 0], ended: [] };
+    const f: Flow = { address: '127.47.1.1', port, localAddress: clientAddress, wantsLocalPort, sourceAddress: undefined, sourcePort: undefined, moved: [0, 0, 0, 0], ended: [] };
     flows.push(f);
     return f;
   });
@@ -109,6 +109,18 @@ for (const kind of TCP_BACKENDS) {
       t.ok(f.moved[0] >= 1 && f.moved[2] >= 1, 'reads each way');
       t.equal(up.peers[0]?.split(':')[0], '127.47.2.1', 'the upstream saw the client\'s address');
       t.equal(`${f.sourceAddress}:${f.sourcePort}`, up.peers[0], 'the upstream socket\'s own address, as the upstream saw it');
+    });
+
+    await t.test('no flow logs (wantsLocalPort false): the same exchange, the upstream socket\'s address not read', async (t) => {
+      const up = await upstream(t);
+      const { flows, entry } = await relay(t, kind, up.port, LIMITS, () => true, false);
+      const c = await client(entry.port, '127.47.2.9');
+      const done = drained(c);
+      c.end('hello');
+      t.same(await done, { data: 'hello', error: undefined });
+      await waitFor(() => flows[0]?.ended.length === 1, 2000, 'the flow ended');
+      t.equal(up.peers[0]?.split(':')[0], '127.47.2.9', 'the upstream saw the client\'s address');
+      t.same([flows[0]?.sourceAddress, flows[0]?.sourcePort], [undefined, undefined]);
     });
 
     await t.test('bytes of an open flow are reported by sync()', async (t) => {

@@ -14,6 +14,8 @@ export interface RelayTarget {
   readonly port: number;
   /** Bind the upstream socket to this address (port 0) before connecting; by default the kernel picks. */
   readonly localAddress?: string | undefined;
+  /** false: the flow's reports carry `localPort` 0 and the relay spends no getsockname(2) on it (one system call per connection); by default the port is read. */
+  readonly wantsLocalPort?: boolean | undefined;
 }
 
 /** How a flow ended. */
@@ -38,7 +40,7 @@ export interface FlowReport<T extends RelayTarget = RelayTarget> {
   /** Upstream to client. */
   readonly bytesOut: number;
   readonly packetsOut: number;
-  /** The upstream socket's local port (0 when it was never bound). */
+  /** The upstream socket's local port (0 when it was never bound, or the target said `wantsLocalPort: false`). */
   readonly localPort: number;
 }
 
@@ -57,7 +59,7 @@ export const LISTEN_OPTIONS = o.group({
   host: o.ip({ required: true, doc: "IP literal to listen on ('::' is dual-stack: IPv4 clients arrive IPv4-mapped)" }),
   port: o.integer({ min: 0, max: 65_535, default: 0, doc: 'TCP port; 0 = an ephemeral one' }),
   backlog: o.integer({ min: 1, max: 65_535, default: 511, doc: 'listen(2) backlog (capped by net.core.somaxconn)' }),
-  onConnection: o.custom(fn<ConnectionHandler>(), { required: true, expects: 'a function', doc: 'called once per accepted connection: where to relay it ({ address, port, localAddress? }), or null to reset it' }),
+  onConnection: o.custom(fn<ConnectionHandler>(), { required: true, expects: 'a function', doc: 'called once per accepted connection: where to relay it ({ address, port, localAddress?, wantsLocalPort? }), or null to reset it' }),
 }, { doc: 'listen options' });
 
 export const LISTEN_TABLE_START = '<!-- listen-options:start (generated from the option descriptions: npm run docs) -->';

@@ -60,6 +60,10 @@
 typedef struct relay relay;
 typedef struct flow flow;
 
+/* The target properties onAccept's answer is read for. */
+enum { KEY_ADDRESS, KEY_PORT, KEY_LOCAL_ADDRESS, KEY_WANTS_LOCAL_PORT, KEY_COUNT };
+static const char *const KEY_NAMES[KEY_COUNT] = {"address", "port", "localAddress", "wantsLocalPort"};
+
 /* One socket of a flow. `kind` first: epoll's data pointer points here. */
 typedef struct side {
   int kind;
@@ -96,6 +100,7 @@ struct flow {
   side c, u;     /* client, upstream */
   uint16_t local_port;
   uint8_t connecting, dead, dirty;
+  uint8_t no_local_port; /* the target said wantsLocalPort: false: no getsockname, port 0 reported */
 };
 
 struct relay {
@@ -130,6 +135,7 @@ struct relay {
   int freed;      /* every resource but the struct is released */
   /* JavaScript: */
   napi_ref on_accept, on_records, on_error, resource, self, keep[2];
+  napi_ref keys; /* an array of a target's property names (KEY_...), made once: a name made per call is hashed per call */
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle cleanup;
   napi_ref close_cb;
@@ -593,7 +599,14 @@ static void on_side(relay *r, side *s, uint32_t events) {
  * object); -1 for an object that is not a usable target (it then gets its end record, as
  * connect-failed EINVAL, like any target JavaScript may be holding on to).
  */
-static int ask_target(relay *r, listener *l, double id, const struct sockaddr_storage *ss,
+/* A target property, by its name made once (keys: the array r->keys holds). */
+static napi_status get_key(napi_env env, napi_value keys, napi_value target, int key, napi_value *v) {
+  napi_value name;
+  napi_status st = napi_get_element(env, keys, (uint32_t)key, &name);
+  return st == napi_ok ? napi_get_property(env, target, name, v) : st;
+}
+
+static int ask_target(relay *r, listener *l, flow *f, const struct sockaddr_storage *ss,
                       struct sockaddr_storage *dst, socklen_t *dst_len, struct sockaddr_storage *local,
                       socklen_t *local_len) {
   napi_env env = r->env;
@@ -615,28 +628,33 @@ static int ask_target(relay *r, listener *l, double id, const struct sockaddr_st
   if (!js_enter(r)) return 0;
   napi_open_handle_scope(env, &scope);
   napi_create_int32(env, l->id, &argv[0]);
-  napi_create_double(env, id, &argv[1]);
+  napi_create_double(env, f->id, &argv[1]);
   napi_create_string_latin1(env, text, NAPI_AUTO_LENGTH, &argv[2]);
   napi_create_int32(env, port, &argv[3]);
   target = js_call(r, r->on_accept, 4, argv);
-  if (target != NULL && napi_typeof(env, target, &type) == napi_ok && type == napi_object) {
+  napi_value keys;
+  if (target != NULL && napi_typeof(env, target, &type) == napi_ok && type == napi_object &&
+      napi_get_reference_value(env, r->keys, &keys) == napi_ok) {
     char addr[INET6_ADDRSTRLEN + 1], la[INET6_ADDRSTRLEN + 1];
     ok = -1;
     size_t len = 0;
     int32_t tport = -1;
-    if (napi_get_named_property(env, target, "address", &v) == napi_ok &&
+    if (get_key(env, keys, target, KEY_ADDRESS, &v) == napi_ok &&
         napi_get_value_string_latin1(env, v, addr, sizeof addr, &len) == napi_ok && len < sizeof addr - 1) {
-      if (napi_get_named_property(env, target, "port", &v) == napi_ok && napi_get_value_int32(env, v, &tport) == napi_ok &&
+      if (get_key(env, keys, target, KEY_PORT, &v) == napi_ok && napi_get_value_int32(env, v, &tport) == napi_ok &&
           tport > 0 && tport <= 65535 && (*dst_len = parse_addr(addr, tport, dst)) != 0) {
         ok = 1;
         *local_len = 0;
-        if (napi_get_named_property(env, target, "localAddress", &v) != napi_ok || napi_typeof(env, v, &type) != napi_ok)
+        if (get_key(env, keys, target, KEY_LOCAL_ADDRESS, &v) != napi_ok || napi_typeof(env, v, &type) != napi_ok)
           ok = -1;
         else if (type == napi_string)
           ok = napi_get_value_string_latin1(env, v, la, sizeof la, &len) == napi_ok && len < sizeof la - 1 &&
                        (*local_len = parse_addr(la, 0, local)) != 0 ? 1 : -1;
         else if (type != napi_undefined && type != napi_null)
           ok = -1;
+        bool wants = true;
+        if (ok == 1 && get_key(env, keys, target, KEY_WANTS_LOCAL_PORT, &v) == napi_ok && napi_get_value_bool(env, v, &wants) == napi_ok)
+          f->no_local_port = !wants;
       }
     }
   }
@@ -662,6 +680,7 @@ static int open_upstream(flow *f, const struct sockaddr_storage *dst, socklen_t 
   }
   *done = connect(fd, (const struct sockaddr *)dst, dst_len) == 0;
   if (!*done && errno != EINPROGRESS) return errno;
+  if (f->no_local_port) return 0; /* nobody reads it: a system call saved */
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
@@ -691,7 +710,7 @@ static void on_accepted(relay *r, listener *l, int fd, const struct sockaddr_sto
   f->c.fd = fd;
   f->u.fd = -1;
   f->c.pipe_r = f->c.pipe_w = f->u.pipe_r = f->u.pipe_w = -1;
-  int asked = ask_target(r, l, f->id, ss, &dst, &dst_len, &local, &local_len);
+  int asked = ask_target(r, l, f, ss, &dst, &dst_len, &local, &local_len);
   if (asked == 0) {
     r->stats[STAT_REFUSED]++;
     close_fd(fd, 1);
@@ -825,7 +844,7 @@ static void release(relay *r) {
   }
   r->npipes = 0;
   napi_ref *refs[] = {&r->on_accept, &r->on_records, &r->on_error, &r->resource, &r->self, &r->keep[0],
-                      &r->keep[1]};
+                      &r->keep[1], &r->keys};
   for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
     if (*refs[i]) napi_delete_reference(env, *refs[i]);
     *refs[i] = NULL;
@@ -959,6 +978,19 @@ static relay *get_relay(napi_env env, napi_value v) {
  * create(maxFlows, idleMs, bufferBytes, recordBuffer, statsBuffer, onAccept, onRecords,
  *        onError, flags) -> relay (an External)
  */
+/* The target's property names, once per relay. 1 when made. */
+static int make_keys(napi_env env, relay *r) {
+  napi_value keys;
+  if (napi_create_array_with_length(env, KEY_COUNT, &keys) != napi_ok) return 0;
+  for (int k = 0; k < KEY_COUNT; k++) {
+    napi_value name;
+    if (napi_create_string_latin1(env, KEY_NAMES[k], NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_set_element(env, keys, (uint32_t)k, name) != napi_ok)
+      return 0;
+  }
+  return napi_create_reference(env, keys, 1, &r->keys) == napi_ok;
+}
+
 static napi_value js_create(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9], result, resource, name;
@@ -1009,7 +1041,7 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
       napi_create_reference(env, argv[4], 1, &r->keep[1]) != napi_ok ||
       napi_create_reference(env, argv[5], 1, &r->on_accept) != napi_ok ||
       napi_create_reference(env, argv[6], 1, &r->on_records) != napi_ok ||
-      napi_create_reference(env, argv[7], 1, &r->on_error) != napi_ok) {
+      napi_create_reference(env, argv[7], 1, &r->on_error) != napi_ok || !make_keys(env, r)) {
     release(r);
     free(r);
     napi_throw_error(env, "TCP_RELAY_ERR_NAPI", "create(): Node-API setup failed");

@@ -91,6 +91,25 @@ t.test('the native part is built and loaded on Linux', async (t) => {
   t.ok(available());
 });
 
+t.test('wantsLocalPort: false: the same exchange, the report\'s localPort 0 (no getsockname); true or absent: the port', async (t) => {
+  const up = await upstream(t, echo);
+  const { relay, ends } = relayFor(t, {});
+  const wants = [false, true, undefined];
+  let n = 0;
+  const entry = relay.listen({ host: '127.0.0.1', port: 0, onConnection: (address) => ({ address: '127.0.0.1', port: up.port, localAddress: address, wantsLocalPort: wants[n++] }) });
+  for (let i = 0; i < wants.length; i++) {
+    const c = await client(t, entry.port);
+    const got = received(c);
+    c.end('hello');
+    t.equal((await got).data.toString(), 're:hello');
+    await until(() => ends.length === i + 1, 'the end record');
+  }
+  t.same(ends.map((r) => r.reason), ['closed', 'closed', 'closed']);
+  t.equal(ends[0]?.localPort, 0, 'wantsLocalPort false: 0');
+  t.same(ends.slice(1).map((r) => r.localPort), up.seen.slice(1).map((s) => s.port), 'true and absent: the upstream socket\'s local port');
+  t.ok(up.seen.slice(1).every((s) => s.port > 0));
+});
+
 for (const transfer of TRANSFERS) {
   t.test(`${transfer}: an exchange both ways from the client's own address, reported once when it ends`, async (t) => {
     const up = await upstream(t, echo);
