@@ -594,11 +594,6 @@ static void on_side(relay *r, side *s, uint32_t events) {
 
 /* ---- accepting --------------------------------------------------------------------------- */
 
-/*
- * Ask JavaScript where the connection goes: 1 with dst/local filled; 0 when it refused (no
- * object); -1 for an object that is not a usable target (it then gets its end record, as
- * connect-failed EINVAL, like any target JavaScript may be holding on to).
- */
 /* A target property, by its name made once (keys: the array r->keys holds). */
 static napi_status get_key(napi_env env, napi_value keys, napi_value target, int key, napi_value *v) {
   napi_value name;
@@ -606,6 +601,11 @@ static napi_status get_key(napi_env env, napi_value keys, napi_value target, int
   return st == napi_ok ? napi_get_property(env, target, name, v) : st;
 }
 
+/*
+ * Ask JavaScript where the connection goes: 1 with dst/local filled; 0 when it refused (no
+ * object); -1 for an object that is not a usable target (it then gets its end record, as
+ * connect-failed EINVAL, like any target JavaScript may be holding on to).
+ */
 static int ask_target(relay *r, listener *l, flow *f, const struct sockaddr_storage *ss,
                       struct sockaddr_storage *dst, socklen_t *dst_len, struct sockaddr_storage *local,
                       socklen_t *local_len) {
@@ -974,10 +974,6 @@ static relay *get_relay(napi_env env, napi_value v) {
   return (relay *)p;
 }
 
-/*
- * create(maxFlows, idleMs, bufferBytes, recordBuffer, statsBuffer, onAccept, onRecords,
- *        onError, flags) -> relay (an External)
- */
 /* The target's property names, once per relay. 1 when made. */
 static int make_keys(napi_env env, relay *r) {
   napi_value keys;
@@ -991,6 +987,10 @@ static int make_keys(napi_env env, relay *r) {
   return napi_create_reference(env, keys, 1, &r->keys) == napi_ok;
 }
 
+/*
+ * create(maxFlows, idleMs, bufferBytes, recordBuffer, statsBuffer, onAccept, onRecords,
+ *        onError, flags) -> relay (an External)
+ */
 static napi_value js_create(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9], result, resource, name;
