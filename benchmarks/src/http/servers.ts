@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, nginxConf } from '@anycast-origin/testkit';
-import { BENCH_ROOT, spawnPinned, stopChild, waitForTcp } from '../lib/harness.js';
+import { BENCH_ROOT, spawnLogged, untilListening } from '../lib/harness.js';
+import type { Logged } from '../lib/harness.js';
 
 export const INSTANCE_ID = 'i-0e32d5b1a3f76cc05';
 export const ZONE = 'us-west-2c';
@@ -83,39 +84,28 @@ export interface Running {
 /** Start one peer pinned to `cpu`; resolves once its port accepts connections. */
 export async function startPeer(peer: Peer, cpu: number, dir: string, goBinary?: string): Promise<Running> {
   const port = await freePort();
-  let child: ChildProcess;
+  let p: Logged;
   switch (peer) {
     case 'origin':
-      child = spawnPinned(cpu, process.execPath, [...nodeEntry('origin-server'), String(port), INSTANCE_ID, ZONE]);
+      p = spawnLogged(cpu, process.execPath, [...nodeEntry('origin-server'), String(port), INSTANCE_ID, ZONE]);
       break;
     case 'node':
-      child = spawnPinned(cpu, process.execPath, [...nodeEntry('node-server'), String(port), ID, REGION]);
+      p = spawnLogged(cpu, process.execPath, [...nodeEntry('node-server'), String(port), ID, REGION]);
       break;
     case 'nginx': {
       const conf = join(dir, `nginx-${port}.conf`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(conf, nginxConfig(port, dir));
-      child = spawnPinned(cpu, 'nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf]);
+      p = spawnLogged(cpu, 'nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf]);
       break;
     }
     case 'go':
       if (!goBinary) throw new Error('startPeer(go): build it first with buildGo()');
-      child = spawnPinned(cpu, goBinary, [String(port), ID, REGION]);
+      p = spawnLogged(cpu, goBinary, [String(port), ID, REGION]);
       break;
   }
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const running: Running = { peer, port, child, output: () => out };
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${peer} exited (${code}) before listening: ${out}`))));
-  exited.catch(() => undefined);
-  try {
-    await Promise.race([waitForTcp(port, '127.0.0.1', 15_000), exited]);
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-  return running;
+  await untilListening(p, port, peer);
+  return { peer, port, ...p };
 }
 
 /** GET / once and check status, body and identity headers; throws naming what is wrong. */

@@ -41,6 +41,32 @@ export function spawnPinned(cpu: number, command: string, args: readonly string[
   return spawn('taskset', ['-c', String(cpu), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
+/** A pinned child whose output (stdout and stderr together) is kept, for error messages. */
+export interface Logged {
+  child: ChildProcess;
+  output(): string;
+}
+
+export function spawnLogged(cpu: number, command: string, args: readonly string[]): Logged {
+  const child = spawnPinned(cpu, command, args);
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return { child, output: () => out };
+}
+
+/** Resolve once `port` on 127.0.0.1 accepts connections; if the child exits first or 15 s pass, stop it and throw naming `what` and its output. */
+export async function untilListening(p: Logged, port: number, what: string): Promise<void> {
+  const exited = new Promise<never>((_, reject) => p.child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before listening: ${p.output()}`))));
+  exited.catch(() => undefined);
+  try {
+    await Promise.race([waitForTcp(port, '127.0.0.1', 15_000), exited]);
+  } catch (err) {
+    await stopChild(p.child);
+    throw err;
+  }
+}
+
 /** Run a pinned command to completion and capture stdout/stderr (10 min at most). */
 export function runPinned(cpu: number, command: string, args: readonly string[], options: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return run('taskset', ['-c', String(cpu), command, ...args], { timeoutMs: 600_000, ...options });

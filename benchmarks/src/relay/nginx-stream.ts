@@ -13,11 +13,11 @@
  * Debian builds the module separately (package libnginx-mod-stream, loaded with load_module);
  * an nginx built with `--with-stream` has it inside.
  */
-import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MissingToolError, spawnPinned, stopChild, waitForTcp } from '../lib/harness.js';
+import { MissingToolError, spawnLogged, untilListening } from '../lib/harness.js';
+import type { Logged } from '../lib/harness.js';
 
 /** Where Debian's libnginx-mod-stream puts the module. */
 export const STREAM_MODULE_PATHS = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'] as const;
@@ -70,21 +70,11 @@ stream {
 }
 
 /** Start nginx's stream proxy pinned to a CPU; resolves once it accepts connections. */
-export async function startNginxStream(cpu: number, c: NginxStreamConfig): Promise<{ child: ChildProcess; output: () => string }> {
+export async function startNginxStream(cpu: number, c: NginxStreamConfig): Promise<Logged> {
   mkdirSync(c.dir, { recursive: true });
   const conf = join(c.dir, `nginx-stream-${c.port}.conf`);
   writeFileSync(conf, nginxStreamConfig(c));
-  const child = spawnPinned(cpu, 'nginx', ['-e', join(c.dir, `nginx-stream-${c.port}-error.log`), '-p', c.dir, '-c', conf]);
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nginx (stream) exited (${code}) before listening: ${out}`))));
-  exited.catch(() => undefined);
-  try {
-    await Promise.race([waitForTcp(c.port, '127.0.0.1', 15_000), exited]);
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-  return { child, output: () => out };
+  const p = spawnLogged(cpu, 'nginx', ['-e', join(c.dir, `nginx-stream-${c.port}-error.log`), '-p', c.dir, '-c', conf]);
+  await untilListening(p, c.port, 'nginx (stream)');
+  return p;
 }

@@ -39,7 +39,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@anycast-origin/testkit';
-import { benchArgs, cores, cpuTimes, median, positiveInt, ratio, requireTools, runPinned, spawnPinned, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
+import { benchArgs, cores, cpuTimes, median, positiveInt, ratio, requireTools, runPinned, spawnLogged, stopChild, table, treeCpuMicros, waitForTcp, writeResults } from '../lib/harness.js';
+import type { Logged } from '../lib/harness.js';
 import { binaryQuery, parseDnsperf } from '../dns/peers.js';
 import { wrk } from '../http/load.js';
 import { ID, INSTANCE_ID, ZONE } from '../http/servers.js';
@@ -89,19 +90,15 @@ interface Series { rate: number[]; relayCpuUs: number[]; relaySystemShare: numbe
 const series = (): Series => ({ rate: [], relayCpuUs: [], relaySystemShare: [], originCpuUs: [], errors: 0 });
 const paths = (): Record<Path, Series> => ({ straight: series(), node: series(), native: series(), bareNode: series(), bareNative: series(), nginxHalfClose: series(), nginx: series() });
 const BARE: Record<Backend, Bare> = { node: 'bareNode', native: 'bareNative' };
+/** The paths of the HTTP loads alone: the bare relays of the backends measured, and nginx. */
+const plainPaths: (Bare | Peer)[] = [...through.map((b) => BARE[b]), ...PEERS];
 const results = { dns: paths(), httpClose: paths(), httpKeepAlive: paths() };
 const samples = (): Record<'straight' | Backend, number[]> => ({ straight: [], node: [], native: [] });
 const latency = { dns: samples(), http: samples() };
 
-function spawnLogged(cpu: number, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawnPinned(cpu, process.execPath, args);
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, output: () => out };
-}
+const spawnNode = (cpu: number, args: string[]): Logged => spawnLogged(cpu, process.execPath, args);
 
-async function firstLine(p: { child: ChildProcess; output: () => string }, what: string): Promise<string> {
+async function firstLine(p: Logged, what: string): Promise<string> {
   for (let i = 0; i < 300; i++) {
     const line = p.output().split('\n').find((l) => l.startsWith('{'));
     if (line) return line;
@@ -144,40 +141,42 @@ async function main(): Promise<void> {
   try {
     // Origins on the load core, with the load generators; the emulator alone on the server core.
     const httpPort = await freePort();
-    const http = spawnLogged(cpu.load, [...entry('http', 'origin-server'), String(httpPort), INSTANCE_ID, ZONE]);
+    const http = spawnNode(cpu.load, [...entry('http', 'origin-server'), String(httpPort), INSTANCE_ID, ZONE]);
     children.push(http.child);
     const dnsPort = await freePort();
-    const dns = spawnLogged(cpu.load, [...entry('dns', 'origin-server'), String(dnsPort), 'auto']);
+    const dns = spawnNode(cpu.load, [...entry('dns', 'origin-server'), String(dnsPort), 'auto']);
     children.push(dns.child);
     await waitForTcp(httpPort, '127.0.0.1', 15_000);
     await waitForTcp(dnsPort, '127.0.0.1', 15_000);
-    const emulators = {} as Record<Backend, { child: ChildProcess; output: () => string; tcp: Target; udp: Target }>;
+    const emulators = {} as Record<Backend, Logged & { tcp: Target; udp: Target }>;
     for (const backend of through) {
-      const p = spawnLogged(cpu.server, [...entry('relay', 'relay-server'), String(httpPort), String(dnsPort), values.preserve, backend, POOLS[backend]]);
+      const p = spawnNode(cpu.server, [...entry('relay', 'relay-server'), String(httpPort), String(dnsPort), values.preserve, backend, POOLS[backend]]);
       children.push(p.child);
       const started = JSON.parse(await firstLine(p, `the emulator (tcpBackend ${backend})`)) as { tcp: Target; udp: Target; tcpBackend: string };
       if (started.tcpBackend !== backend) throw new Error(`the emulator relays TCP with ${started.tcpBackend}, not ${backend}`);
       emulators[backend] = { ...p, tcp: started.tcp, udp: started.udp };
     }
-    const bares = {} as Record<Bare, { child: ChildProcess; output: () => string; port: number }>;
+    // The relays the HTTP loads alone go through, on 127.0.0.1: the bare ones and nginx.
+    const plain: Partial<Record<Bare | Peer, Logged & { port: number }>> = {};
     for (const backend of through) {
-      const p = spawnLogged(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort), backend]);
+      const p = spawnNode(cpu.server, [...entry('relay', 'bare-proxy'), String(httpPort), backend]);
       children.push(p.child);
-      bares[BARE[backend]] = { ...p, port: (JSON.parse(await firstLine(p, `the bare ${backend} relay`)) as { port: number }).port };
+      plain[BARE[backend]] = { ...p, port: (JSON.parse(await firstLine(p, `the bare ${backend} relay`)) as { port: number }).port };
     }
-    const barePaths = through.map((b) => BARE[b]);
-    const peers = {} as Record<Peer, { child: ChildProcess; output: () => string; port: number }>;
     for (const peer of PEERS) {
       const port = await freePort();
       const p = await startNginxStream(cpu.server, { dir, port, upstream: { address: '127.0.0.1', port: httpPort }, bindAddress: '127.0.0.1', halfClose: peer === 'nginxHalfClose', module: stream.module });
       children.push(p.child);
-      peers[peer] = { ...p, port };
+      plain[peer] = { ...p, port };
     }
-    const isPeer = (p: Path): p is Peer => (PEERS as readonly string[]).includes(p);
-    const pidOf = (p: Path): number => (p === 'straight' ? 0 : p === 'bareNode' || p === 'bareNative' ? bares[p].child.pid as number : isPeer(p) ? peers[p].child.pid as number : emulators[p].child.pid as number);
+    const plainOf = (p: Path) => (p === 'straight' || p === 'node' || p === 'native' ? undefined : plain[p]);
+    const pidOf = (p: Path): number => (p === 'straight' ? 0 : (plainOf(p) ?? emulators[p as Backend]).child.pid as number);
     const straight = { dns: { address: '127.0.0.1', port: dnsPort }, http: { address: '127.0.0.1', port: httpPort } };
     const dnsTarget = (p: 'straight' | Backend): Target => (p === 'straight' ? straight.dns : emulators[p].udp);
-    const httpTarget = (p: Path): Target => (p === 'straight' ? straight.http : p === 'bareNode' || p === 'bareNative' ? { address: '127.0.0.1', port: bares[p].port } : isPeer(p) ? { address: '127.0.0.1', port: peers[p].port } : emulators[p].tcp);
+    const httpTarget = (p: Path): Target => {
+      const relay = plainOf(p);
+      return relay ? { address: '127.0.0.1', port: relay.port } : p === 'straight' ? straight.http : emulators[p as Backend].tcp;
+    };
     const relayed = ['straight', ...through] as const;
     const answering = async (when: string) => {
       for (const p of relayed) {
@@ -186,8 +185,7 @@ async function main(): Promise<void> {
       }
     };
     await answering('before load');
-    for (const b of barePaths) if (!(await httpAnswer(httpTarget(b)))) throw new Error(`no HTTP answer through ${b}: ${bares[b].output()}`);
-    for (const p of PEERS) if (!(await httpAnswer(httpTarget(p)))) throw new Error(`no HTTP answer through ${p}: ${peers[p].output()}`);
+    for (const p of plainPaths) if (!(await httpAnswer(httpTarget(p)))) throw new Error(`no HTTP answer through ${p}: ${plainOf(p)?.output()}`);
     process.stderr.write(`cores: emulators ${cpu.server}, origins + load ${cpu.load}; preserve ${values.preserve}; `
       + `${through.map((b) => `${b}: UDP ${emulators[b].udp.address}:${emulators[b].udp.port}, TCP ${emulators[b].tcp.address}:${emulators[b].tcp.port}`).join('; ')}\n`);
 
@@ -230,7 +228,7 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round} dns           ${p.padEnd(10)} ${Math.round(r.rate)} q/s lost ${r.errors}\n`);
       }
       for (const [name, headers] of [['httpClose', ['Connection: close']], ['httpKeepAlive', []]] as const) {
-        for (const p of [...order, ...barePaths, ...PEERS]) {
+        for (const p of [...order, ...plainPaths]) {
           const t = httpTarget(p);
           const r = await measure(results[name][p], p, http.child.pid as number, async () => {
             const w = await wrk(cpu.load, t.port, seconds, 64, { host: t.address, headers });
@@ -258,8 +256,8 @@ async function main(): Promise<void> {
   };
   const rows = ([
     ['DNS q/s (dnsperf -c8 -q200, UDP entry)', results.dns, relayedPaths()],
-    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...through.map((b) => BARE[b]), ...PEERS]],
-    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...through.map((b) => BARE[b]), ...PEERS]],
+    ['HTTP req/s, new connection each (wrk -c64, Connection: close; TCP entry)', results.httpClose, [...relayedPaths(), ...plainPaths]],
+    ['HTTP req/s, keep-alive (wrk -c64; TCP entry)', results.httpKeepAlive, [...relayedPaths(), ...plainPaths]],
   ] as const).flatMap(([load, r, ps]) => ps.map((p: Path) => {
     const rate = median(r[p].rate);
     const us = median(r[p].relayCpuUs);
